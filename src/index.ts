@@ -1,0 +1,33 @@
+// llama.ts public API, in data-flow order: gguf → tensors → kernels → model → tokenizer →
+// sampling → generation, plus model synthesis for tests.
+
+export { GgufFile } from "./gguf/gguf-file.js";
+export { parseGgufHeader } from "./gguf/parse.js";
+export { writeGguf, encodeGguf } from "./gguf/writer.js";
+export { md, metaString, metaNumber, metaBool, metadataToJSON } from "./gguf/metadata.js";
+export { GgmlType, GgufValueType, ggmlTypeName } from "./gguf/types.js";
+export type { GgufHeader, GgufMetadata, GgufMetadataEntry, GgufTensorInfo, GgufValue } from "./gguf/types.js";
+
+export { typeTraits, rowByteSize } from "./tensors/type-traits.js";
+export type { GgmlTypeTraits } from "./tensors/type-traits.js";
+
+export type { Kernels, WeightMatrix } from "./kernels/kernels.js";
+export { jsKernels } from "./kernels/js/index.js";
+
+export { loadModel, loadModelFromBytes, LlamaModel } from "./model/model.js";
+export type { LoadModelOptions } from "./model/model.js";
+export type { ModelConfig } from "./model/config.js";
+export { LlamaContext } from "./model/context.js";
+export type { ContextOptions } from "./model/context.js";
+
+export { Tokenizer } from "./tokenizer/tokenizer.js";
+
+export { Sampler } from "./sampling/sampler.js";
+export type { SamplingParams } from "./sampling/sampler.js";
+
+export type { GenerateOptions, GenerationPiece, GenerationResult, GenerationTimings, FinishReason } from "./generation/generate.js";
+
+export { synthesizeModel } from "./synth/synth.js";
+export type { SynthOptions } from "./synth/synth.js";
+
+export { AbortError, ContextOverflowError, GgufParseError, ModelFormatError, UnsupportedError } from "./errors.js";
