@@ -18,8 +18,9 @@ interface Case {
   tol: { mean: number; max: number; kl: number };
 }
 
-const FLOAT = { mean: 0.01, max: 0.1, kl: 1e-3 };
-const QUANT = { mean: 0.1, max: 0.8, kl: 2e-2 };
+// Measured (see the closing table this test prints): float types ≤ 2e-3 mean, quantized ≤ 1.2e-2.
+const FLOAT = { mean: 5e-3, max: 0.03, kl: 1e-4 };
+const QUANT = { mean: 0.03, max: 0.15, kl: 1e-3 };
 
 const mha = { nHead: 4, nHeadKv: 4 }; // 64-wide heads, no GQA
 const CASES: Case[] = [
@@ -61,7 +62,8 @@ describe("log-probabilities match llama.cpp", () => {
         let sumAbs = 0, maxAbs = 0, sumKl = 0, agreeChecked = 0;
         for (let i = 0; i < tokens.length - 1; i++) {
           const logq = logSoftmax(ourRows[i]!);
-          const p = refRows[i]!;
+          // llama.cpp's float32 probabilities sum to 1 only up to rounding: renormalize for KL.
+          const p = normalize(refRows[i]!);
           const next = tokens[i + 1]!;
           const d = Math.abs(Math.log(p[next]!) - logq[next]!);
           sumAbs += d;
@@ -95,6 +97,12 @@ function logSoftmax(row: Float32Array): Float64Array {
   for (const v of row) sum += Math.exp(v - max);
   const lse = max + Math.log(sum);
   return Float64Array.from(row, (v) => v - lse);
+}
+
+function normalize(row: Float64Array): Float64Array {
+  let sum = 0;
+  for (const v of row) sum += v;
+  return row.map((v) => v / sum);
 }
 
 function argmax(row: ArrayLike<number>): number {
