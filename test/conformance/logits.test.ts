@@ -6,10 +6,10 @@
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModel } from "../../src/model/model.js";
 import type { SynthOptions } from "../../src/synth/synth.js";
-import { cachedModel, fixedSequence } from "./models.js";
-import { loadReference, referenceDistributions, referenceLlama } from "./reference.js";
+import { compareLogprobs, formatStats, STATS_HEADER } from "./compare.js";
+import { cachedModel } from "./models.js";
+import { referenceLlama } from "./reference.js";
 
 interface Case {
   id: string;
@@ -44,7 +44,7 @@ const SEQ_LEN = 64;
 const report: string[] = [];
 
 after(async () => {
-  console.log(["", "model                         mean|Δlogp|  max|Δlogp|  mean KL     argmax(margin>0.2)", ...report].join("\n"));
+  console.log(["", STATS_HEADER, ...report].join("\n"));
   await (await referenceLlama()).dispose();
 });
 
@@ -52,70 +52,11 @@ describe("log-probabilities match llama.cpp", () => {
   for (const c of CASES) {
     test(c.id, async () => {
       const path = await cachedModel(c.id, { preset: "tiny", seed: 7, ...c.opts });
-      const ours = await loadModel(path);
-      const ref = await loadReference(path);
-      try {
-        const nVocab = ours.config.nVocab;
-        const tokens = fixedSequence(SEQ_LEN, nVocab, ours.tokenizer.bos, 12345);
-        const refRows = await referenceDistributions(ref, tokens, nVocab);
-        const ourRows = ours.logits(tokens, { all: true });
-        let sumAbs = 0, maxAbs = 0, sumKl = 0, agreeChecked = 0;
-        for (let i = 0; i < tokens.length - 1; i++) {
-          const logq = logSoftmax(ourRows[i]!);
-          // llama.cpp's float32 probabilities sum to 1 only up to rounding: renormalize for KL.
-          const p = normalize(refRows[i]!);
-          const next = tokens[i + 1]!;
-          const d = Math.abs(Math.log(p[next]!) - logq[next]!);
-          sumAbs += d;
-          maxAbs = Math.max(maxAbs, d);
-          let kl = 0;
-          for (let j = 0; j < nVocab; j++) if (p[j]! > 0) kl += p[j]! * (Math.log(p[j]!) - logq[j]!);
-          sumKl += kl;
-          const [top1, top2] = topTwo(p);
-          if (Math.log(p[top1]!) - Math.log(p[top2]!) > 0.2) {
-            agreeChecked++;
-            assert.equal(argmax(logq), top1, `argmax differs at position ${i} (llama.cpp margin ${(Math.log(p[top1]!) - Math.log(p[top2]!)).toFixed(3)})`);
-          }
-        }
-        const n = tokens.length - 1;
-        const mean = sumAbs / n, kl = sumKl / n;
-        report.push(`${c.id.padEnd(30)}${mean.toExponential(2).padStart(11)}${maxAbs.toExponential(2).padStart(12)}${kl.toExponential(2).padStart(11)}   ${agreeChecked}/${n} checked, all agree`);
-        assert.ok(mean <= c.tol.mean, `mean |Δ log p| ${mean} exceeds ${c.tol.mean}`);
-        assert.ok(maxAbs <= c.tol.max, `max |Δ log p| ${maxAbs} exceeds ${c.tol.max}`);
-        assert.ok(kl <= c.tol.kl, `mean KL ${kl} exceeds ${c.tol.kl}`);
-      } finally {
-        await ref.dispose();
-      }
+      const s = await compareLogprobs(path, SEQ_LEN);
+      report.push(formatStats(c.id, s));
+      assert.ok(s.mean <= c.tol.mean, `mean |Δ log p| ${s.mean} exceeds ${c.tol.mean}`);
+      assert.ok(s.max <= c.tol.max, `max |Δ log p| ${s.max} exceeds ${c.tol.max}`);
+      assert.ok(s.kl <= c.tol.kl, `mean KL ${s.kl} exceeds ${c.tol.kl}`);
     });
   }
 });
-
-function logSoftmax(row: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of row) if (v > max) max = v;
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row, (v) => v - lse);
-}
-
-function normalize(row: Float64Array): Float64Array {
-  let sum = 0;
-  for (const v of row) sum += v;
-  return row.map((v) => v / sum);
-}
-
-function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
-}
-
-function topTwo(row: Float64Array): [number, number] {
-  let a = -1, b = -1;
-  for (let i = 0; i < row.length; i++) {
-    if (a < 0 || row[i]! > row[a]!) { b = a; a = i; }
-    else if (b < 0 || row[i]! > row[b]!) b = i;
-  }
-  return [a, b];
-}

@@ -2,7 +2,7 @@
 // binary) loads the same GGUF and reports the next-token distribution at every position.
 // controlledEvaluate's `probabilities` is a float32 softmax of the raw logits.
 
-import { getLlama, type Llama, type LlamaModel as RefModel } from "node-llama-cpp";
+import { getLlama, type Llama, type LlamaModel as RefModel, type Token } from "node-llama-cpp";
 
 let llamaPromise: Promise<Llama> | undefined;
 
@@ -21,12 +21,12 @@ export async function referenceDistributions(model: RefModel, tokens: number[], 
   const ctx = await model.createContext({ contextSize: Math.max(256, tokens.length + 16), flashAttention: false, threads: 2, batchSize: 512 });
   try {
     const seq = ctx.getSequence();
-    const out = await seq.controlledEvaluate(tokens.map((t) => [t, { generateNext: { probabilities: true } }] as [number, { generateNext: { probabilities: true } }]));
+    const out = await seq.controlledEvaluate(tokens.map((t) => [t as Token, { generateNext: { probabilities: true } }]));
     return out.map((o, i) => {
       const probs = o?.next.probabilities;
       if (!probs) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
       const row = new Float64Array(nVocab);
-      for (const [tok, p] of probs) row[tok] = p;
+      for (const [tok, p] of probs) row[tok as number] = p;
       return row;
     });
   } finally {
@@ -42,12 +42,12 @@ export async function referenceGreedy(model: RefModel, prompt: number[], n: numb
     const generated: number[] = [];
     let input: number[] = prompt;
     for (let i = 0; i < n; i++) {
-      const out = await seq.controlledEvaluate(input.map((t, k) => (k === input.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)) as never);
+      const out = await seq.controlledEvaluate(input.map((t, k) => (k === input.length - 1 ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token))));
       const probs = out[input.length - 1]?.next.probabilities;
       if (!probs) throw new Error("llama.cpp returned no probabilities");
-      const [best] = probs.entries().next().value as [number, number];
-      generated.push(best);
-      input = [best];
+      const [best] = probs.entries().next().value as [Token, number];
+      generated.push(best as number);
+      input = [best as number];
     }
     return generated;
   } finally {
