@@ -29,31 +29,58 @@ export class LlamaForward {
    * Returns logits (nVocab per wanted position, row-major), or an empty array for "none".
    */
   forward(cache: KvCache, tokens: ArrayLike<number>, pos0: number, wanted: LogitsWanted): Float32Array {
-    const { nVocab } = this.cfg;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (!Number.isInteger(t) || t < 0 || t >= nVocab) throw new RangeError(`Token id ${t} is out of range for a vocabulary of ${nVocab}`);
-    }
-    if (pos0 + tokens.length > cache.nCtx) {
-      throw new RangeError(`Positions ${pos0}..${pos0 + tokens.length - 1} do not fit in a context of ${cache.nCtx}`);
-    }
-    const nOut = wanted === "all" ? tokens.length : wanted === "last" ? 1 : 0;
-    const logits = new Float32Array(nOut * nVocab);
-    for (let start = 0; start < tokens.length; start += MAX_BATCH) {
-      const n = Math.min(MAX_BATCH, tokens.length - start);
-      const isLastChunk = start + n === tokens.length;
-      const rows = wanted === "all" ? n : wanted === "last" && isLastChunk ? 1 : 0;
-      const out = rows === 0 ? undefined : logits.subarray((wanted === "all" ? start : 0) * nVocab, ((wanted === "all" ? start : 0) + rows) * nVocab);
-      this.forwardBatch(cache, tokens, start, n, pos0 + start, out);
-    }
-    return logits;
+    return this.forwardMany([{ cache, tokens, pos0, wanted }])[0]!;
   }
 
-  private forwardBatch(cache: KvCache, tokens: ArrayLike<number>, start: number, n: number, pos0: number, logits?: Float32Array): void {
+  /**
+   * Evaluates several sequences in one pass: their tokens share every matrix product (each weight
+   * is streamed once for all of them), while attention stays within each sequence's own cache.
+   * This is what continuous batching runs each step. Returns one logits array per sequence.
+   */
+  forwardMany(seqs: readonly SequenceInput[]): Float32Array[] {
+    const { nVocab } = this.cfg;
+    const results = seqs.map((s) => {
+      for (let i = 0; i < s.tokens.length; i++) {
+        const t = s.tokens[i]!;
+        if (!Number.isInteger(t) || t < 0 || t >= nVocab) throw new RangeError(`Token id ${t} is out of range for a vocabulary of ${nVocab}`);
+      }
+      if (s.pos0 + s.tokens.length > s.cache.nCtx) {
+        throw new RangeError(`Positions ${s.pos0}..${s.pos0 + s.tokens.length - 1} do not fit in a context of ${s.cache.nCtx}`);
+      }
+      const nOut = s.wanted === "all" ? s.tokens.length : s.wanted === "last" && s.tokens.length > 0 ? 1 : 0;
+      return new Float32Array(nOut * nVocab);
+    });
+    // Cut the sequences into chunks of at most MAX_BATCH tokens; a long prompt spans several chunks.
+    let chunk: Segment[] = [];
+    let chunkTokens = 0;
+    const flush = () => {
+      if (chunk.length > 0) this.forwardBatch(chunk);
+      chunk = [];
+      chunkTokens = 0;
+    };
+    seqs.forEach((s, i) => {
+      for (let start = 0; start < s.tokens.length; ) {
+        if (chunkTokens === MAX_BATCH) flush();
+        const n = Math.min(MAX_BATCH - chunkTokens, s.tokens.length - start);
+        const end = start + n;
+        let logits: Float32Array | undefined;
+        if (s.wanted === "all") logits = results[i]!.subarray(start * nVocab, end * nVocab);
+        else if (s.wanted === "last" && end === s.tokens.length) logits = results[i]!;
+        chunk.push({ cache: s.cache, tokens: s.tokens, start, n, pos0: s.pos0 + start, logits });
+        chunkTokens += n;
+        start = end;
+      }
+    });
+    flush();
+    return results;
+  }
+
+  private forwardBatch(segments: Segment[]): void {
     const { cfg, weights: w, kernels: k } = this;
     const { nEmbd, nHead, nHeadKv, headDim, nFf } = cfg;
     const qDim = nHead * headDim;
     const kvDim = nHeadKv * headDim;
+    const n = segments.reduce((sum, s) => sum + s.n, 0);
 
     const x = new Float32Array(n * nEmbd); //      (n, nEmbd) residual stream
     const h = new Float32Array(n * nEmbd); //      (n, nEmbd) normalized input of a sub-block
@@ -67,8 +94,14 @@ export class LlamaForward {
     const cos = new Float32Array(n * half); //     (n, headDim/2)
     const sin = new Float32Array(n * half); //     (n, headDim/2)
 
-    for (let t = 0; t < n; t++) k.getRow(x, t * nEmbd, w.tokenEmbd, tokens[start + t]!);
-    const positions = Array.from({ length: n }, (_, t) => pos0 + t);
+    const positions: number[] = [];
+    let row = 0;
+    for (const s of segments) {
+      for (let t = 0; t < s.n; t++, row++) {
+        k.getRow(x, row * nEmbd, w.tokenEmbd, s.tokens[s.start + t]!);
+        positions.push(s.pos0 + t);
+      }
+    }
     ropeAngles(positions, { headDim, freqBase: cfg.ropeFreqBase, freqScale: cfg.ropeFreqScale, freqFactors: w.ropeFreqs }, cos, sin);
 
     for (let l = 0; l < cfg.nLayer; l++) {
@@ -83,8 +116,14 @@ export class LlamaForward {
       if (L.bv) addBias(v, L.bv, n);
       k.rope(q, n, nHead, headDim, cos, sin);
       k.rope(kk, n, nHeadKv, headDim, cos, sin);
-      cache.write(l, pos0, kk, v, n);
-      k.attention(attn, q, cache.k[l]!, cache.v[l]!, { nTokens: n, pos0, nHead, nHeadKv, headDim, scale: cfg.kqScale });
+      // Attention is the one step that stays per sequence: each reads only its own cache.
+      let off = 0;
+      for (const s of segments) {
+        s.cache.write(l, s.pos0, kk.subarray(off * kvDim), v.subarray(off * kvDim), s.n);
+        const shape = { nTokens: s.n, pos0: s.pos0, nHead, nHeadKv, headDim, scale: cfg.kqScale };
+        k.attention(attn.subarray(off * qDim), q.subarray(off * qDim), s.cache.k[l]!, s.cache.v[l]!, shape);
+        off += s.n;
+      }
       k.matmul(h, L.attnOutput, attn, n);
       if (L.bo) addBias(h, L.bo, n);
       k.add(x, h, n * nEmbd);
@@ -96,15 +135,37 @@ export class LlamaForward {
       k.matmul(h, L.ffnDown, gate, n);
       k.add(x, h, n * nEmbd);
     }
-    if (!logits) return;
-
     // Only the rows whose logits are wanted go through the (large) output projection.
-    const rows = logits.length / cfg.nVocab;
-    const tail = x.subarray((n - rows) * nEmbd);
-    const normed = new Float32Array(rows * nEmbd);
-    k.rmsNorm(normed, tail, w.outputNorm, rows, nEmbd, cfg.normEps);
-    k.matmul(logits, w.output, normed, rows);
+    let off = 0;
+    for (const s of segments) {
+      if (s.logits) {
+        const rows = s.logits.length / cfg.nVocab;
+        const tail = x.subarray((off + s.n - rows) * nEmbd, (off + s.n) * nEmbd);
+        const normed = new Float32Array(rows * nEmbd);
+        k.rmsNorm(normed, tail, w.outputNorm, rows, nEmbd, cfg.normEps);
+        k.matmul(s.logits, w.output, normed, rows);
+      }
+      off += s.n;
+    }
   }
+}
+
+/** One sequence's share of a multi-sequence pass. */
+export interface SequenceInput {
+  cache: KvCache;
+  tokens: ArrayLike<number>;
+  pos0: number;
+  wanted: LogitsWanted;
+}
+
+interface Segment {
+  cache: KvCache;
+  tokens: ArrayLike<number>;
+  start: number;
+  n: number;
+  pos0: number;
+  /** Where this segment's logits go (its last row, or all its rows), if any are wanted. */
+  logits: Float32Array | undefined;
 }
 
 function addBias(x: Float32Array, bias: Float32Array, n: number): void {

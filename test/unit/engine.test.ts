@@ -54,6 +54,28 @@ describe("forward pass", () => {
     assert.equal(maxDiff(logits, fresh!), 0);
   });
 
+  test("several sequences in one pass give the same logits as each alone", () => {
+    const a = [1, 5, 6, 7, 8, 9];
+    const b = [1, 100, 120];
+    const ctxA = model.createContext({ nCtx: 32 });
+    const ctxB = model.createContext({ nCtx: 32 });
+    const [la, lb] = model.forwardPass.forwardMany([
+      { cache: ctxA.cache, tokens: a, pos0: 0, wanted: "all" },
+      { cache: ctxB.cache, tokens: b, pos0: 0, wanted: "last" },
+    ]);
+    const aloneA = model.logits(a, { all: true });
+    const [aloneB] = model.logits(b);
+    for (let i = 0; i < a.length; i++) assert.equal(maxDiff(la!.subarray(i * model.config.nVocab, (i + 1) * model.config.nVocab), aloneA[i]!), 0);
+    assert.equal(maxDiff(lb!, aloneB!), 0);
+    // Then one decode step for both sequences together, each at its own position.
+    const [na, nb] = model.forwardPass.forwardMany([
+      { cache: ctxA.cache, tokens: [42], pos0: a.length, wanted: "last" },
+      { cache: ctxB.cache, tokens: [43], pos0: b.length, wanted: "last" },
+    ]);
+    assert.equal(maxDiff(na!, model.logits([...a, 42])[0]!), 0);
+    assert.equal(maxDiff(nb!, model.logits([...b, 43])[0]!), 0);
+  });
+
   test("token ids outside the vocabulary are rejected", () => {
     assert.throws(() => model.logits([1, model.config.nVocab]), /out of range/);
   });
