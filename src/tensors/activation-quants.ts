@@ -5,7 +5,7 @@
 
 import { UnsupportedError } from "../errors.js";
 import { GgmlType, ggmlTypeName } from "../gguf/types.js";
-import { F16_TO_F32, f32Bits, f32ToF16 } from "./f16.js";
+import { f32Bits, f32ToF16 } from "./f16.js";
 import { checkRow, readF32, readI16, viewsOf, writeF32, writeU16 } from "./byte-views.js";
 import { quantizeRowBF16, quantizeRowF16, quantizeRowF32 } from "./float-types.js";
 import { Q8_0_BYTES, Q8_1_BYTES } from "./legacy-quants.js";
@@ -118,11 +118,22 @@ export function q8KBsums(bytes: Uint8Array, blockOff: number): Int16Array {
   return out;
 }
 
-/** Scale `d` of the Q8_0/Q8_1 block at byte `blockOff` (f16 widened to f32). */
-export function q8BlockScale(bytes: Uint8Array, blockOff: number): number {
-  const u8 = viewsOf(bytes).u8;
-  const o = bytes.byteOffset + blockOff;
-  return F16_TO_F32[u8[o] | (u8[o + 1] << 8)];
+/** [elements, bytes] per block of each activation type. */
+const ACTIVATION_LAYOUT: Partial<Record<GgmlType, readonly [number, number]>> = {
+  [GgmlType.Q8_0]: [32, Q8_0_BYTES],
+  [GgmlType.Q8_1]: [32, Q8_1_BYTES],
+  [GgmlType.Q8_K]: [256, Q8_K_BYTES],
+  [GgmlType.F16]: [1, 2],
+  [GgmlType.BF16]: [1, 2],
+  [GgmlType.F32]: [1, 4],
+};
+
+/** Bytes of `n` activations in `vecDotType` (whole blocks only), or an error for other types. */
+function activationBytes(vecDotType: GgmlType, n: number): number {
+  const geometry = ACTIVATION_LAYOUT[vecDotType];
+  if (!geometry) throw new UnsupportedError(`Unsupported activation type ${ggmlTypeName(vecDotType)}`, ggmlTypeName(vecDotType));
+  checkRow(ggmlTypeName(vecDotType), geometry[0], n);
+  return (n / geometry[0]) * geometry[1];
 }
 
 /**
@@ -139,12 +150,15 @@ export function quantizeActivationRow(
   dstOff: number,
   n: number,
 ): void {
+  if (srcOff < 0 || srcOff + n > src.length) throw new RangeError(`Source too small for ${n} values at ${srcOff}`);
+  const bytes = activationBytes(vecDotType, n);
+  if (dstOff < 0 || dstOff + bytes > dst.length) {
+    throw new RangeError(`Activation row of ${bytes} bytes at offset ${dstOff} overruns a buffer of ${dst.length} bytes`);
+  }
   switch (vecDotType) {
     case GgmlType.Q8_0:
-      checkRow("Q8_0", 32, n);
       return quantizeActivationRowQ8_0(src, srcOff, dst, dstOff, n);
     case GgmlType.Q8_1:
-      checkRow("Q8_1", 32, n);
       return quantizeActivationRowQ8_1(src, srcOff, dst, dstOff, n);
     case GgmlType.Q8_K:
       return quantizeRowQ8_K(src, srcOff, dst, dstOff, n);
@@ -154,7 +168,5 @@ export function quantizeActivationRow(
       return quantizeRowBF16(src, srcOff, dst, dstOff, n);
     case GgmlType.F32:
       return quantizeRowF32(src, srcOff, dst, dstOff, n);
-    default:
-      throw new UnsupportedError(`Unsupported activation type ${ggmlTypeName(vecDotType)}`, ggmlTypeName(vecDotType));
   }
 }

@@ -1,17 +1,19 @@
 // Cached typed-array views over the buffer behind a Uint8Array, so per-row dot products and codecs
 // read int8/uint16 lanes without allocating. Views span the whole buffer; callers add byteOffset.
-// Block fields are byte-packed and often unaligned, so multi-byte scales are assembled from bytes.
+// Every block size is even, so kernels read 16-bit words; `anyOffset` copies the rare odd row.
 
 interface BufferViews {
   u8: Uint8Array;
   i8: Int8Array;
   /** Covers the buffer's whole 16-bit words; index = absolute byte offset / 2 for even offsets. */
   u16: Uint16Array;
+  /** The same words signed: the high byte of a pair of int8 quants is then just `x >> 8`. */
+  i16: Int16Array;
 }
 
 const cache = new WeakMap<ArrayBufferLike, BufferViews>();
 
-/** Uint8, Int8 and Uint16 views over the entire buffer of `bytes` (absolute index = bytes.byteOffset + i). */
+/** Uint8, Int8, Uint16 and Int16 views over the entire buffer of `bytes` (absolute index = bytes.byteOffset + i). */
 export function viewsOf(bytes: Uint8Array): BufferViews {
   const buffer = bytes.buffer;
   let v = cache.get(buffer);
@@ -21,6 +23,7 @@ export function viewsOf(bytes: Uint8Array): BufferViews {
       u8: new Uint8Array(buffer),
       i8: new Int8Array(buffer),
       u16: new Uint16Array(buffer, 0, buffer.byteLength >> 1),
+      i16: new Int16Array(buffer, 0, buffer.byteLength >> 1),
     };
     cache.set(buffer, v);
   }
@@ -106,11 +109,6 @@ export function writeF32(u8: Uint8Array, o: number, x: number): void {
 /** Little-endian int16 at absolute byte `o`. */
 export function readI16(u8: Uint8Array, o: number): number {
   return ((u8[o] | (u8[o + 1] << 8)) << 16) >> 16;
-}
-
-/** Little-endian uint16 at absolute byte `o` (an f16 scale's bit pattern). */
-export function readU16(u8: Uint8Array, o: number): number {
-  return u8[o] | (u8[o + 1] << 8);
 }
 
 /** Writes a little-endian 16-bit value at absolute byte `o`. */

@@ -9,17 +9,55 @@
 // Q6_K's −32) it is taken out of the loop through the bsums: Σ sc·Σ(q − c)·a = Σ sc·Σ q·a − c·Σ sc·bsum.
 
 import { F16_TO_F32 } from "./f16.js";
-import { anyOffset, readF32, viewsOf } from "./byte-views.js";
-import { Q8_K_BYTES } from "./activation-quants.js";
-import { k4Min, k4Scale, q3kScale, Q2_K_BYTES, Q3_K_BYTES, Q4_K_BYTES, Q5_K_BYTES, Q6_K_BYTES } from "./k-quants.js";
+import { anyOffset, viewsOf } from "./byte-views.js";
+import * as act from "./activation-quants.js";
+import * as layout from "./k-quants.js";
 
 const fr = Math.fround;
 const imul = Math.imul;
 const F16 = F16_TO_F32;
 
+// Block sizes and scale unpacking are literal and local: V8 folds literal module constants into
+// the loops but not values read through imports (see legacy-dots.ts).
+const Q2_K_BYTES = 84;
+const Q3_K_BYTES = 110;
+const Q4_K_BYTES = 144;
+const Q5_K_BYTES = 176;
+const Q6_K_BYTES = 210;
+const Q8_K_BYTES = 292;
+if (
+  Q2_K_BYTES !== layout.Q2_K_BYTES || Q3_K_BYTES !== layout.Q3_K_BYTES || Q4_K_BYTES !== layout.Q4_K_BYTES ||
+  Q5_K_BYTES !== layout.Q5_K_BYTES || Q6_K_BYTES !== layout.Q6_K_BYTES || Q8_K_BYTES !== act.Q8_K_BYTES
+) {
+  throw new Error("k-dots.ts block sizes disagree with k-quants.ts");
+}
+
 // A Q8_K block in 16-bit words: d:f32 = words 0–1, quant e in word 2 + e/2 (even e in the low
 // byte), bsum j in word 130 + j.
-const AW = Q8_K_BYTES >> 1;
+const AW = 146;
+
+// The Q8_K scale d is an f32 in words 0–1; assembled through a scratch word (little-endian host).
+const wordF32 = new Float32Array(1);
+const wordU16 = new Uint16Array(wordF32.buffer);
+function actScale(A: Uint16Array, aq: number): number {
+  wordU16[0] = A[aq];
+  wordU16[1] = A[aq + 1];
+  return wordF32[0];
+}
+
+/** Q3_K scale j as in k-quants.ts q3kScale. */
+function q3Scale(u8: Uint8Array, s: number, j: number): number {
+  const low = j < 8 ? u8[s + j] & 15 : u8[s + j - 8] >> 4;
+  return (low | (((u8[s + 8 + (j & 3)] >> (2 * (j >> 2))) & 3) << 4)) - 32;
+}
+
+/** Q4_K/Q5_K scale and min j as in k-quants.ts k4Scale / k4Min. */
+function k4Sc(u8: Uint8Array, s: number, j: number): number {
+  return j < 4 ? u8[s + j] & 63 : (u8[s + j + 4] & 15) | ((u8[s + j - 4] >> 6) << 4);
+}
+function k4Mn(u8: Uint8Array, s: number, j: number): number {
+  return j < 4 ? u8[s + j + 4] & 63 : (u8[s + j + 4] >> 4) | ((u8[s + j] >> 6) << 4);
+}
 
 /** bsum j of the Q8_K block starting at word aq, sign-extended. */
 function bsum(A: Uint16Array, aq: number, j: number): number {
@@ -32,7 +70,7 @@ const SCALES = new Int32Array(16);
 /** Q2_K: 2-bit levels, 4-bit scales and mins per 16 elements; the min term goes through the bsums. */
 function dotQ2_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
   const { u8: W8, u16: W } = viewsOf(w);
-  const { u8: A8, u16: A } = viewsOf(a);
+  const { u16: A, i16: As } = viewsOf(a);
   let wq = (w.byteOffset + wOff) >> 1;
   let aq = (a.byteOffset + aOff) >> 1;
   let sum = 0;
@@ -54,20 +92,20 @@ function dotQ2_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
         let s3 = 0;
         for (let k = 8 * half; k < 8 * half + 8; k++) {
           const x = W[q + k];
-          const a0 = A[p + k];
-          const a1 = A[p + k + 16];
-          const a2 = A[p + k + 32];
-          const a3 = A[p + k + 48];
-          s0 = (s0 + imul(x & 3, (a0 << 24) >> 24) + imul((x >> 8) & 3, (a0 << 16) >> 24)) | 0;
-          s1 = (s1 + imul((x >> 2) & 3, (a1 << 24) >> 24) + imul((x >> 10) & 3, (a1 << 16) >> 24)) | 0;
-          s2 = (s2 + imul((x >> 4) & 3, (a2 << 24) >> 24) + imul((x >> 12) & 3, (a2 << 16) >> 24)) | 0;
-          s3 = (s3 + imul((x >> 6) & 3, (a3 << 24) >> 24) + imul(x >> 14, (a3 << 16) >> 24)) | 0;
+          const a0 = As[p + k];
+          const a1 = As[p + k + 16];
+          const a2 = As[p + k + 32];
+          const a3 = As[p + k + 48];
+          s0 = (s0 + imul(x & 3, (a0 << 24) >> 24) + imul((x >> 8) & 3, a0 >> 8)) | 0;
+          s1 = (s1 + imul((x >> 2) & 3, (a1 << 24) >> 24) + imul((x >> 10) & 3, a1 >> 8)) | 0;
+          s2 = (s2 + imul((x >> 4) & 3, (a2 << 24) >> 24) + imul((x >> 12) & 3, a2 >> 8)) | 0;
+          s3 = (s3 + imul((x >> 6) & 3, (a3 << 24) >> 24) + imul(x >> 14, a3 >> 8)) | 0;
         }
         const j = sc + 8 * h + half;
         isum += (W8[j] & 15) * s0 + (W8[j + 2] & 15) * s1 + (W8[j + 4] & 15) * s2 + (W8[j + 6] & 15) * s3;
       }
     }
-    const dA = readF32(A8, 2 * aq);
+    const dA = actScale(A, aq);
     sum = fr(sum + fr(dA * F16[W[wq + 40]]) * isum);
     sumMins = fr(sumMins - fr(dA * F16[W[wq + 41]]) * summs);
   }
@@ -77,7 +115,7 @@ function dotQ2_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
 /** Q3_K: level = 2 low bits | high bit << 2, minus 4 (the −4 goes through the bsums). */
 function dotQ3_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
   const { u8: W8, u16: W } = viewsOf(w);
-  const { u8: A8, u16: A } = viewsOf(a);
+  const { u16: A, i16: As } = viewsOf(a);
   const S = SCALES;
   let wq = (w.byteOffset + wOff) >> 1;
   let aq = (a.byteOffset + aOff) >> 1;
@@ -86,7 +124,7 @@ function dotQ3_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
     const sc = 2 * wq + 96;
     let bias = 0;
     for (let j = 0; j < 16; j++) {
-      S[j] = q3kScale(W8, sc, j);
+      S[j] = q3Scale(W8, sc, j);
       bias += S[j] * bsum(A, aq, j);
     }
     let isum = 0;
@@ -104,94 +142,124 @@ function dotQ3_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
         for (let k = 8 * half; k < 8 * half + 8; k++) {
           const x = W[q + k];
           const m = (W[wq + k] << 2) >> t;
-          const a0 = A[p + k];
-          const a1 = A[p + k + 16];
-          const a2 = A[p + k + 32];
-          const a3 = A[p + k + 48];
-          s0 = (s0 + imul((x & 3) | (m & 4), (a0 << 24) >> 24) + imul(((x >> 8) & 3) | ((m >> 8) & 4), (a0 << 16) >> 24)) | 0;
-          s1 = (s1 + imul(((x >> 2) & 3) | ((m >> 1) & 4), (a1 << 24) >> 24) + imul(((x >> 10) & 3) | ((m >> 9) & 4), (a1 << 16) >> 24)) | 0;
-          s2 = (s2 + imul(((x >> 4) & 3) | ((m >> 2) & 4), (a2 << 24) >> 24) + imul(((x >> 12) & 3) | ((m >> 10) & 4), (a2 << 16) >> 24)) | 0;
-          s3 = (s3 + imul(((x >> 6) & 3) | ((m >> 3) & 4), (a3 << 24) >> 24) + imul((x >> 14) | ((m >> 11) & 4), (a3 << 16) >> 24)) | 0;
+          const a0 = As[p + k];
+          const a1 = As[p + k + 16];
+          const a2 = As[p + k + 32];
+          const a3 = As[p + k + 48];
+          s0 = (s0 + imul((x & 3) | (m & 4), (a0 << 24) >> 24) + imul(((x >> 8) & 3) | ((m >> 8) & 4), a0 >> 8)) | 0;
+          s1 = (s1 + imul(((x >> 2) & 3) | ((m >> 1) & 4), (a1 << 24) >> 24) + imul(((x >> 10) & 3) | ((m >> 9) & 4), a1 >> 8)) | 0;
+          s2 = (s2 + imul(((x >> 4) & 3) | ((m >> 2) & 4), (a2 << 24) >> 24) + imul(((x >> 12) & 3) | ((m >> 10) & 4), a2 >> 8)) | 0;
+          s3 = (s3 + imul(((x >> 6) & 3) | ((m >> 3) & 4), (a3 << 24) >> 24) + imul((x >> 14) | ((m >> 11) & 4), a3 >> 8)) | 0;
         }
         const j = 8 * h + half;
         isum += S[j] * s0 + S[j + 2] * s1 + S[j + 4] * s2 + S[j + 6] * s3;
       }
     }
-    const d = fr(F16[W[wq + 54]] * readF32(A8, 2 * aq));
+    const d = fr(F16[W[wq + 54]] * actScale(A, aq));
     sum = fr(sum + d * (isum - 4 * bias));
   }
   return sum;
 }
 
 /**
- * Q4_K and Q5_K: 8 sub-blocks of 32, 6-bit scales and mins. Chunk c holds sub-blocks 2c (low
- * nibbles) and 2c+1 (high nibbles); qsAt/qhAt are word offsets, qhAt < 0 for Q4_K.
+ * Σ_j sc_j·sums[j] and Σ_j m_j·(bsum_2j + bsum_2j+1) for the 8 sub-blocks of a Q4_K/Q5_K block
+ * whose 12 scale bytes start at byte sc; returns the first, leaves the second in MINS[0].
  */
-function dotK4(words: number, qsAt: number, qhAt: number, w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
+const K4_SUMS = new Int32Array(8);
+const MINS = new Float64Array(1);
+function k4Apply(W8: Uint8Array, sc: number, A: Uint16Array, aq: number): number {
+  let isum = 0;
+  let summs = 0;
+  for (let j = 0; j < 8; j++) {
+    isum += k4Sc(W8, sc, j) * K4_SUMS[j];
+    summs += k4Mn(W8, sc, j) * (bsum(A, aq, 2 * j) + bsum(A, aq, 2 * j + 1));
+  }
+  MINS[0] = summs;
+  return isum;
+}
+
+/**
+ * Q4_K: 8 sub-blocks of 32 with 6-bit scales and mins. Chunk c (qs words 8 + 16c …) holds
+ * sub-block 2c in its low nibbles and 2c+1 in its high nibbles; word k covers quants 2k, 2k+1.
+ */
+function dotQ4_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
   const { u8: W8, u16: W } = viewsOf(w);
-  const { u8: A8, u16: A } = viewsOf(a);
+  const { u16: A, i16: As } = viewsOf(a);
+  const S = K4_SUMS;
   let wq = (w.byteOffset + wOff) >> 1;
   let aq = (a.byteOffset + aOff) >> 1;
   let sum = 0;
   let sumMins = 0;
-  for (let b = n >> 8; b > 0; b--, wq += words, aq += AW) {
-    const sc = 2 * wq + 4;
-    let summs = 0;
-    let isum = 0;
+  for (let b = n >> 8; b > 0; b--, wq += Q4_K_BYTES >> 1, aq += AW) {
     for (let c = 0; c < 4; c++) {
-      const q = wq + qsAt + 16 * c;
+      const q = wq + 8 + 16 * c;
       const p = aq + 2 + 32 * c;
       let lo = 0;
       let hi = 0;
-      if (qhAt < 0) {
-        for (let k = 0; k < 16; k += 2) {
-          const x0 = W[q + k];
-          const u0 = A[p + k];
-          const v0 = A[p + k + 16];
-          const x1 = W[q + k + 1];
-          const u1 = A[p + k + 1];
-          const v1 = A[p + k + 17];
-          lo = (lo + imul(x0 & 15, (u0 << 24) >> 24) + imul((x0 >> 8) & 15, (u0 << 16) >> 24) +
-            imul(x1 & 15, (u1 << 24) >> 24) + imul((x1 >> 8) & 15, (u1 << 16) >> 24)) | 0;
-          hi = (hi + imul((x0 >> 4) & 15, (v0 << 24) >> 24) + imul(x0 >> 12, (v0 << 16) >> 24) +
-            imul((x1 >> 4) & 15, (v1 << 24) >> 24) + imul(x1 >> 12, (v1 << 16) >> 24)) | 0;
-        }
-      } else {
-        // Fifth bits: bit 2c (low sub-block) and 2c+1 (high) of qh byte l, moved to bit 4.
-        const s0 = 2 * c;
-        const s1 = 8 + 2 * c;
-        for (let k = 0; k < 16; k++) {
-          const x = W[q + k];
-          const m = W[wq + qhAt + k];
-          const m4 = m << 4;
-          const m3 = m << 3;
-          const u = A[p + k];
-          const v = A[p + k + 16];
-          lo = (lo + imul((x & 15) | ((m4 >> s0) & 16), (u << 24) >> 24) +
-            imul(((x >> 8) & 15) | ((m4 >> s1) & 16), (u << 16) >> 24)) | 0;
-          hi = (hi + imul(((x >> 4) & 15) | ((m3 >> s0) & 16), (v << 24) >> 24) +
-            imul((x >> 12) | ((m3 >> s1) & 16), (v << 16) >> 24)) | 0;
-        }
+      for (let k = 0; k < 16; k += 2) {
+        const x0 = W[q + k];
+        const u0 = As[p + k];
+        const v0 = As[p + k + 16];
+        const x1 = W[q + k + 1];
+        const u1 = As[p + k + 1];
+        const v1 = As[p + k + 17];
+        lo = (lo + imul(x0 & 15, (u0 << 24) >> 24) + imul((x0 >> 8) & 15, u0 >> 8) +
+          imul(x1 & 15, (u1 << 24) >> 24) + imul((x1 >> 8) & 15, u1 >> 8)) | 0;
+        hi = (hi + imul((x0 >> 4) & 15, (v0 << 24) >> 24) + imul(x0 >> 12, v0 >> 8) +
+          imul((x1 >> 4) & 15, (v1 << 24) >> 24) + imul(x1 >> 12, v1 >> 8)) | 0;
       }
-      const j = 2 * c;
-      isum += k4Scale(W8, sc, j) * lo + k4Scale(W8, sc, j + 1) * hi;
-      summs +=
-        k4Min(W8, sc, j) * (bsum(A, aq, 4 * c) + bsum(A, aq, 4 * c + 1)) +
-        k4Min(W8, sc, j + 1) * (bsum(A, aq, 4 * c + 2) + bsum(A, aq, 4 * c + 3));
+      S[2 * c] = lo;
+      S[2 * c + 1] = hi;
     }
-    const dA = readF32(A8, 2 * aq);
+    const isum = k4Apply(W8, 2 * wq + 4, A, aq);
+    const dA = actScale(A, aq);
     sum = fr(sum + fr(F16[W[wq]] * dA) * isum);
-    sumMins = fr(sumMins - fr(F16[W[wq + 1]] * dA) * summs);
+    sumMins = fr(sumMins - fr(F16[W[wq + 1]] * dA) * MINS[0]);
   }
   return fr(sum + sumMins);
 }
 
-function dotQ4_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
-  return dotK4(Q4_K_BYTES >> 1, 8, -1, w, wOff, a, aOff, n);
-}
-
+/**
+ * Q5_K: Q4_K plus a fifth bit per quant: bit j of qh byte l (qh = words 8–23) for quant l of
+ * sub-block j, moved to bit 4 (low byte of a qh word: bit 2c / 2c+1; high byte: 8 + those).
+ */
 function dotQ5_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
-  return dotK4(Q5_K_BYTES >> 1, 24, 8, w, wOff, a, aOff, n);
+  const { u8: W8, u16: W } = viewsOf(w);
+  const { u16: A, i16: As } = viewsOf(a);
+  const S = K4_SUMS;
+  let wq = (w.byteOffset + wOff) >> 1;
+  let aq = (a.byteOffset + aOff) >> 1;
+  let sum = 0;
+  let sumMins = 0;
+  for (let b = n >> 8; b > 0; b--, wq += Q5_K_BYTES >> 1, aq += AW) {
+    for (let c = 0; c < 4; c++) {
+      const q = wq + 24 + 16 * c;
+      const p = aq + 2 + 32 * c;
+      const s0 = 2 * c;
+      const s1 = 8 + 2 * c;
+      let lo = 0;
+      let hi = 0;
+      for (let k = 0; k < 16; k++) {
+        const x = W[q + k];
+        const m = W[wq + 8 + k];
+        const m4 = m << 4;
+        const m3 = m << 3;
+        const u = As[p + k];
+        const v = As[p + k + 16];
+        lo = (lo + imul((x & 15) | ((m4 >> s0) & 16), (u << 24) >> 24) +
+          imul(((x >> 8) & 15) | ((m4 >> s1) & 16), u >> 8)) | 0;
+        hi = (hi + imul(((x >> 4) & 15) | ((m3 >> s0) & 16), (v << 24) >> 24) +
+          imul((x >> 12) | ((m3 >> s1) & 16), v >> 8)) | 0;
+      }
+      S[2 * c] = lo;
+      S[2 * c + 1] = hi;
+    }
+    const isum = k4Apply(W8, 2 * wq + 4, A, aq);
+    const dA = actScale(A, aq);
+    sum = fr(sum + fr(F16[W[wq]] * dA) * isum);
+    sumMins = fr(sumMins - fr(F16[W[wq + 1]] * dA) * MINS[0]);
+  }
+  return fr(sum + sumMins);
 }
 
 /**
@@ -201,7 +269,7 @@ function dotQ5_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
  */
 function dotQ6_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: number): number {
   const { i8: Wi, u16: W } = viewsOf(w);
-  const { u8: A8, u16: A } = viewsOf(a);
+  const { u16: A, i16: As } = viewsOf(a);
   let wq = (w.byteOffset + wOff) >> 1;
   let aq = (a.byteOffset + aOff) >> 1;
   let sum = 0;
@@ -223,24 +291,24 @@ function dotQ6_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
           const x = W[ql + k];
           const y = W[ql + k + 16];
           const m = W[qh + k];
-          const a1 = A[p + k];
-          const a2 = A[p + k + 16];
-          const a3 = A[p + k + 32];
-          const a4 = A[p + k + 48];
+          const a1 = As[p + k];
+          const a2 = As[p + k + 16];
+          const a3 = As[p + k + 32];
+          const a4 = As[p + k + 48];
           s1 = (s1 + imul((x & 15) | ((m & 3) << 4), (a1 << 24) >> 24) +
-            imul(((x >> 8) & 15) | ((m >> 4) & 48), (a1 << 16) >> 24)) | 0;
+            imul(((x >> 8) & 15) | ((m >> 4) & 48), a1 >> 8)) | 0;
           s2 = (s2 + imul((y & 15) | ((m << 2) & 48), (a2 << 24) >> 24) +
-            imul(((y >> 8) & 15) | ((m >> 6) & 48), (a2 << 16) >> 24)) | 0;
+            imul(((y >> 8) & 15) | ((m >> 6) & 48), a2 >> 8)) | 0;
           s3 = (s3 + imul(((x >> 4) & 15) | (m & 48), (a3 << 24) >> 24) +
-            imul((x >> 12) | ((m >> 8) & 48), (a3 << 16) >> 24)) | 0;
+            imul((x >> 12) | ((m >> 8) & 48), a3 >> 8)) | 0;
           s4 = (s4 + imul(((y >> 4) & 15) | ((m >> 2) & 48), (a4 << 24) >> 24) +
-            imul((y >> 12) | ((m >> 10) & 48), (a4 << 16) >> 24)) | 0;
+            imul((y >> 12) | ((m >> 10) & 48), a4 >> 8)) | 0;
         }
         const is = sc + 8 * h + (half >> 3);
         isum += Wi[is] * s1 + Wi[is + 2] * s2 + Wi[is + 4] * s3 + Wi[is + 6] * s4;
       }
     }
-    const d = fr(F16[W[wq + 104]] * readF32(A8, 2 * aq));
+    const d = fr(F16[W[wq + 104]] * actScale(A, aq));
     sum = fr(sum + d * (isum - 32 * bias));
   }
   return sum;
