@@ -109,7 +109,7 @@ export function dequantizeRowQ8_K(src: Uint8Array, srcOff: number, dst: Float32A
   }
 }
 
-/** The 16 bsums of the Q8_K block at absolute byte `o` (for tests and diagnostics). */
+/** The 16 bsums of the Q8_K block starting at byte `blockOff` of `bytes` (for tests and diagnostics). */
 export function q8KBsums(bytes: Uint8Array, blockOff: number): Int16Array {
   const u8 = viewsOf(bytes).u8;
   const o = bytes.byteOffset + blockOff;
@@ -137,7 +137,7 @@ function activationBytes(vecDotType: GgmlType, n: number): number {
 }
 
 /**
- * THE activation entry point: converts `n` f32 values at src[srcOff..] to `vecDotType` at
+ * The activation entry point: converts `n` f32 values at src[srcOff..] to `vecDotType` at
  * dst[dstOff..] the way llama.cpp's x86 CPU backend does before `vec_dot` (Q8_0/Q8_1 with the
  * AVX rounding, Q8_K, f16/bf16 RNE, f32 copy). Size `dst` with rowByteSize(vecDotType, n).
  * Weight quantization (what goes into a file) is `typeTraits(t).quantizeRow` instead.

@@ -162,7 +162,7 @@ function dotQ3_K(w: Uint8Array, wOff: number, a: Uint8Array, aOff: number, n: nu
 }
 
 /**
- * Σ_j sc_j·sums[j] and Σ_j m_j·(bsum_2j + bsum_2j+1) for the 8 sub-blocks of a Q4_K/Q5_K block
+ * Σ_j sc_j·K4_SUMS[j] (the sub-block integer dots) and Σ_j m_j·(bsum_2j + bsum_2j+1) for a Q4_K/Q5_K block
  * whose 12 scale bytes start at byte sc; returns the first, leaves the second in MINS[0].
  */
 const K4_SUMS = new Int32Array(8);

@@ -82,7 +82,9 @@ def vec_dot(name, w, a):
     return s.value
 
 R = rows()
-golden = {"n": N, "rows": {}, "dots": []}
+pkg = json.load(open("node_modules/node-llama-cpp/package.json"))
+golden = {"source": "node-llama-cpp %s prebuilt linux-x64: libggml-base.so + libggml-cpu-haswell.so" % pkg["version"],
+          "n": N, "rows": {}, "dots": []}
 for rname, xs in R.items():
     entry = {"act": {v: sha(bytes(activation(v, xs))) for v in ("Q8_0", "Q8_1", "Q8_K")}, "types": {}}
     for t in STORAGE:
