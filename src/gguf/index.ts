@@ -2,7 +2,8 @@
 // metadata builders/accessors and the writer. Internals (cursor, byte writer) stay private.
 
 export * from "./types.js";
-export { bufferSource, fileSource, type ByteSource } from "./byte-source.js";
+export { bufferSource, type ByteSource } from "./byte-source.js";
+export { fileSource } from "./file-source.js";
 export { GGUF_DEFAULT_ALIGNMENT, parseGgufHeader, type ParseOptions } from "./parse.js";
 export { GgufFile } from "./gguf-file.js";
 export {

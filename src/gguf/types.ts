@@ -101,6 +101,8 @@ export interface GgufTensorInfo {
   fileOffset: number;
   nElements: number;
   nBytes: number;
+  /** Which file of a split model holds the data (0-based; absent or 0 for a single file). */
+  shard?: number;
 }
 
 /** A parsed GGUF header: everything but the tensor bytes. */

@@ -5,6 +5,7 @@
 import { GgmlType } from "../gguf/types.js";
 import { md } from "../gguf/metadata.js";
 import { writeGguf, type GgufWriteTensor } from "../gguf/writer.js";
+import { writeGgufSplit, type GgufSplitOptions } from "../gguf/split-writer.js";
 import type { GgufMetadataEntry } from "../gguf/types.js";
 import { llama3RopeFreqFactors } from "../model/rope.js";
 import { quantizeTensor } from "../tensors/index.js";
@@ -33,6 +34,8 @@ export interface SynthOptions {
   outputGain?: number;
   name?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Write gguf-split shards `<path without .gguf>-0000i-of-0000N.gguf` instead of one file. */
+  split?: GgufSplitOptions;
 }
 
 // llama.h LLAMA_FTYPE values written as general.file_type.
@@ -73,7 +76,7 @@ export function synthShape(opts: SynthOptions): SynthShape {
 }
 
 /** Writes the model to `path` and returns a summary. */
-export async function synthesizeModel(path: string, opts: SynthOptions = {}): Promise<{ nParams: number; shape: SynthShape; nVocab: number }> {
+export async function synthesizeModel(path: string, opts: SynthOptions = {}): Promise<{ nParams: number; shape: SynthShape; nVocab: number; paths: string[] }> {
   const shape = synthShape(opts);
   const fileType = opts.type ?? "Q8_0";
   if (!SYNTH_TYPES.includes(fileType)) throw new RangeError(`Unknown type "${fileType}"; expected one of ${SYNTH_TYPES.join(", ")}`);
@@ -151,8 +154,9 @@ export async function synthesizeModel(path: string, opts: SynthOptions = {}): Pr
       return d;
     },
   }));
-  await writeGguf(path, { metadata, tensors: tracked });
+  const paths = opts.split ? await writeGgufSplit(path, { metadata, tensors: tracked }, opts.split) : [path];
+  if (!opts.split) await writeGguf(path, { metadata, tensors: tracked });
 
   const nParams = tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
-  return { nParams, shape, nVocab };
+  return { nParams, shape, nVocab, paths };
 }

@@ -1,9 +1,12 @@
 // llama-ts synth: write a Llama model with seeded random weights and real shapes.
 
-import { access } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { PRESETS, type PresetName } from "../../synth/presets.js";
 import { SYNTH_TYPES, synthesizeModel, type SynthType, type VocabKind } from "../../synth/synth.js";
+import { InvalidArgumentError } from "commander";
+import { parseSplitName } from "../../gguf/split.js";
 import { intOption, numberOption, UsageError } from "../errors.js";
 import { progressLine } from "../progress.js";
 
@@ -23,6 +26,16 @@ interface SynthOpts {
   tied?: boolean;
   ropeScaling?: boolean;
   outputGain?: number;
+  splitMaxSize?: number;
+  splitMaxTensors?: number;
+}
+
+/** gguf-split's size syntax: 500M, 2G (decimal, as gguf-split counts), also K or plain bytes. */
+function sizeOption(value: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * { "": 1, K: 1e3, M: 1e6, G: 1e9 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G"] : NaN;
+  if (!m || !(n > 0)) throw new InvalidArgumentError(`--split-max-size takes a positive size such as 64M or 2G, got "${value}"`);
+  return n;
 }
 
 export function registerSynth(program: Command): void {
@@ -45,13 +58,23 @@ export function registerSynth(program: Command): void {
     .option("--rope-scaling", "write Llama 3.1 rope scaling (rope_freqs.weight)")
     .option("--no-rope-scaling", "no rope scaling")
     .option("--output-gain <x>", "scale of output_norm.weight; larger = more peaked predictions", numberOption("--output-gain", 0))
+    .option("--split-max-size <size>", "write gguf-split shards of at most this much tensor data (e.g. 64M, 2G): <output>-00001-of-0000N.gguf …", sizeOption)
+    .option("--split-max-tensors <n>", "write gguf-split shards of at most n tensors", intOption("--split-max-tensors", 1))
     .option("-f, --force", "overwrite the output file if it exists")
     .action(async (opts: SynthOpts) => {
       if (!(opts.preset in PRESETS)) throw new UsageError(`Unknown preset "${opts.preset}"`, `use one of: ${Object.keys(PRESETS).join(", ")}`);
       if (!(SYNTH_TYPES as readonly string[]).includes(opts.type)) throw new UsageError(`Unknown type "${opts.type}"`, `use one of: ${SYNTH_TYPES.join(", ")}`);
       if (!["llama3", "spm", "bytes"].includes(opts.vocab)) throw new UsageError(`Unknown vocabulary "${opts.vocab}"`, "use one of: llama3, spm, bytes");
-      if (!opts.force && (await access(opts.output).then(() => true, () => false))) {
-        throw new UsageError(`"${opts.output}" already exists`, "choose another path, or pass --force to overwrite it");
+      const splitting = opts.splitMaxSize !== undefined || opts.splitMaxTensors !== undefined;
+      if (splitting && parseSplitName(opts.output)) {
+        throw new UsageError(`"${opts.output}" already looks like a shard name`, "give the output as <name>.gguf; the shards become <name>-00001-of-0000N.gguf");
+      }
+      const firstPath = splitting ? `${opts.output.replace(/\.gguf$/i, "")}-00001-of-` : opts.output;
+      const exists = splitting
+        ? await readdir(dirname(firstPath)).then((names) => names.some((n) => n.startsWith(basename(firstPath))), () => false)
+        : await access(opts.output).then(() => true, () => false);
+      if (!opts.force && exists) {
+        throw new UsageError(`"${splitting ? `${firstPath}*` : opts.output}" already exists`, "choose another path, or pass --force to overwrite it");
       }
       const shape = {
         ...(opts.nEmbd !== undefined && { nEmbd: opts.nEmbd }),
@@ -75,6 +98,12 @@ export function registerSynth(program: Command): void {
           seed: opts.seed,
           ...(opts.outputGain !== undefined && { outputGain: opts.outputGain }),
           onProgress: (d, t) => bar.update(d, t),
+          ...(splitting && {
+            split: {
+              ...(opts.splitMaxSize !== undefined && { maxShardBytes: opts.splitMaxSize }),
+              ...(opts.splitMaxTensors !== undefined && { maxShardTensors: opts.splitMaxTensors }),
+            },
+          }),
         });
       } catch (e) {
         if (e instanceof RangeError) throw new UsageError(e.message);
@@ -83,8 +112,9 @@ export function registerSynth(program: Command): void {
         bar.done();
       }
       const s = summary.shape;
+      const written = summary.paths.length > 1 || splitting ? `${summary.paths.length} shards (${summary.paths.join(", ")})` : opts.output;
       process.stderr.write(
-        `wrote ${opts.output}: ${(summary.nParams / 1e6).toFixed(1)} M parameters, ${opts.type}, vocab ${opts.vocab} (${summary.nVocab}), ` +
+        `wrote ${written}: ${(summary.nParams / 1e6).toFixed(1)} M parameters, ${opts.type}, vocab ${opts.vocab} (${summary.nVocab}), ` +
           `${s.nLayer} layers, ${s.nEmbd} embd, ${s.nHead}/${s.nHeadKv} heads, ${s.nFf} ff, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
     });
