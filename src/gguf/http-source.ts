@@ -18,7 +18,7 @@ export interface HttpSourceOptions {
   retries?: number;
   /** Delay before the first retry, doubled for each further one; default 250 ms. */
   retryDelayMs?: number;
-  /** Largest single range request; longer reads are split; default 16 MiB. */
+  /** Largest single range request (the first one asks for at most 4 MiB); longer reads are split; default 16 MiB. */
   chunkSize?: number;
   /**
    * A server that ignores Range sends the whole file: it is kept in memory when at most this many
@@ -83,7 +83,7 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
   let probe: Response | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      probe = await get(`bytes=0-${PROBE_BYTES - 1}`);
+      probe = await get(`bytes=0-${Math.min(PROBE_BYTES, chunkSize) - 1}`);
       if (!retryable(probe.status) || attempt >= retries) break;
       await probe.body?.cancel();
     } catch (err) {
@@ -107,9 +107,9 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
   }
   size = first.total;
   const etag = probe.headers.get("etag");
-  const head = new Uint8Array(first.end - first.start + 1);
-  const got = await readBodyInto(probe, head, 0, head.length, progress);
-  if (got !== head.length) throw new HttpError(`The connection to ${what} closed after ${got} of the first ${head.length} bytes`, url, 206);
+  // A probe cut short keeps what arrived; later reads fetch (and retry) the rest.
+  const probed = new Uint8Array(first.end - first.start + 1);
+  const head = probed.subarray(0, await readBodyInto(probe, probed, 0, probed.length, progress));
 
   let closed = false;
   /** Fills out[outOff ..] with bytes [start, end) of the file, retrying and resuming cut-off ranges. */

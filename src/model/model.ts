@@ -2,6 +2,7 @@
 // use (createContext, generate, complete, logits). `loadModel` is the library's front door.
 
 import { GgufFile } from "../gguf/gguf-file.js";
+import type { HttpSourceOptions } from "../gguf/http-source.js";
 import type { GgufHeader } from "../gguf/types.js";
 import { generate, complete, type GenerateOptions, type GenerationPiece, type GenerationResult } from "../generation/generate.js";
 import { jsKernels } from "../kernels/js/index.js";
@@ -16,6 +17,8 @@ import { MAX_CONTEXT } from "../limits.js";
 export interface LoadModelOptions {
   /** Called as tensor bytes are read. */
   onProgress?: (p: LoadProgress) => void;
+  /** For http(s) URLs: request headers, abort signal, download progress, retries (see httpSource). */
+  http?: HttpSourceOptions;
   /** Compute backend; default the plain-TypeScript kernels. */
   kernels?: Kernels;
   /** Worker threads for the compute backend (the plain-TypeScript backend runs on one). */
@@ -67,9 +70,12 @@ export class LlamaModel {
   }
 }
 
-/** Opens a GGUF file, checks it is a supported Llama model, and reads its weights. */
+/**
+ * Opens a GGUF model — a local path, an http(s) URL (streamed with range requests), or any shard of
+ * a split model — checks it is a supported Llama model, and reads its weights.
+ */
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<LlamaModel> {
-  const file = await GgufFile.open(path);
+  const file = await GgufFile.open(path, opts.http ? { http: opts.http } : {});
   try {
     return await modelFromFile(file, opts, path);
   } finally {
