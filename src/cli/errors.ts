@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from "commander";
 import { AbortError, ContextOverflowError, GgufParseError, ModelFormatError, UnsupportedError } from "../errors.js";
+import { HttpError } from "../gguf/http-source.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -44,6 +45,8 @@ export function reportError(err: unknown): number {
     code = 2;
   } else if (e instanceof GgufParseError) hint = "the file is not a valid GGUF model (truncated or corrupt?); try downloading or converting it again";
   else if (e instanceof UnsupportedError) hint = "see the README's list of supported architectures and tensor types";
+  else if (e instanceof HttpError) hint = e.status === 0 ? "check the URL and the network connection; llama-ts pull resumes where a download stopped" : "check the URL; llama-ts pull <url> downloads a model with resume and progress";
+  else if (e instanceof ModelFormatError && /^Shard \d+ of \d+ is missing/.test(e.message)) hint = "a split model needs all its files side by side, named <name>-0000i-of-0000N.gguf";
   else if (e instanceof ModelFormatError) hint = "the file is GGUF but not a complete llama model; check it with: llama-ts inspect <model.gguf>";
   else if (e instanceof ContextOverflowError) hint = "use a shorter prompt, fewer tokens (-n) or a larger context (--ctx-size)";
   else if (e instanceof AbortError) {

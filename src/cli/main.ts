@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogits } from "./commands/logits.js";
+import { registerPull } from "./commands/pull.js";
 import { registerRun } from "./commands/run.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTokenize } from "./commands/tokenize.js";
@@ -21,6 +22,7 @@ registerInspect(program);
 registerTokenize(program);
 registerLogits(program);
 registerSynth(program);
+registerPull(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);
