@@ -4,6 +4,7 @@
 
 import { AbortError, ContextOverflowError } from "../errors.js";
 import type { LlamaContext } from "../model/context.js";
+import type { KvCacheTypes } from "../model/kv-cache.js";
 import type { LlamaModel } from "../model/model.js";
 import { Sampler, type SamplingParams } from "../sampling/sampler.js";
 import { StopMatcher } from "./stop-matcher.js";
@@ -24,6 +25,8 @@ export interface GenerateOptions extends SamplingParams {
   context?: LlamaContext;
   /** Context size of the fresh context when none is given. */
   nCtx?: number;
+  /** KV cache type of the fresh context when none is given (default "f16"). */
+  kvType?: KvCacheTypes;
 }
 
 export interface GenerationPiece {
@@ -72,7 +75,7 @@ export async function* generate(
   const promptTokens =
     typeof prompt === "string" ? tokenizer.encode(prompt, { addSpecial: opts.addSpecial ?? true, parseSpecial: opts.parseSpecial ?? false }) : [...prompt];
   if (promptTokens.length === 0) throw new RangeError("The prompt is empty: give text or at least one token");
-  const ctx = opts.context ?? model.createContext(opts.nCtx !== undefined ? { nCtx: opts.nCtx } : {});
+  const ctx = opts.context ?? model.createContext({ ...(opts.nCtx !== undefined && { nCtx: opts.nCtx }), ...(opts.kvType !== undefined && { kvType: opts.kvType }) });
   const maxTokens = opts.maxTokens ?? -1;
   if (maxTokens !== -1 && (!Number.isInteger(maxTokens) || maxTokens < 0)) {
     throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`);

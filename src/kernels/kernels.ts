@@ -28,6 +28,17 @@ export interface Kernels {
    * converted to W's vecDotType as llama.cpp's CPU backend does (Q8_0, Q8_1, Q8_K, F16, BF16).
    */
   matmul(out: Float32Array, w: WeightMatrix, x: Float32Array, nTokens: number): void;
+  /**
+   * Optional: several products of one input in one step (Q/K/V, gate/up), so a threaded backend
+   * converts the input once and synchronizes once. Same results as one matmul per item.
+   */
+  matmulMany?(items: readonly { out: Float32Array; w: WeightMatrix }[], x: Float32Array, nTokens: number): void;
+  /** Optional: room for a weight's file bytes inside the backend's memory (read once, no copy). */
+  allocateWeight?(nBytes: number, name: string): Uint8Array;
+  /** Optional: a KV-cache layer buffer inside the backend's memory (undefined: use a plain array). */
+  allocateKv?(nElements: number, type: "f16" | "f32"): KvBuffer | undefined;
+  /** Optional: releases threads and memory; the kernels are unusable afterwards. */
+  dispose?(): void;
   /** Dequantizes row `row` of `w` into out[outOff .. outOff + cols) (embedding lookup). */
   getRow(out: Float32Array, outOff: number, w: WeightMatrix, row: number): void;
   /** out = x / rms(x) ⊙ weight, per row of length n. `out` may alias `x`. */
@@ -44,13 +55,17 @@ export interface Kernels {
   /**
    * Causal multi-head attention of nTokens queries at positions pos0 .. pos0+nTokens-1 against
    * cached keys/values 0 .. pos0+t (grouped-query: query head h reads KV head ⌊h / (nHead/nHeadKv)⌋).
-   * q, out: (nTokens, nHead, headDim); kCache, vCache: (nCtx, nHeadKv, headDim), F16 bits or F32.
+   * q, out: (nTokens, nHead, headDim); kCache, vCache: (nCtx, nHeadKv, headDim), F16 bits, F32 or Q8_0 blocks.
    */
   attention(out: Float32Array, q: Float32Array, kCache: KvBuffer, vCache: KvBuffer, shape: AttentionShape): void;
 }
 
-/** A KV-cache layer buffer: f16 bit patterns (llama.cpp's default cache type) or plain f32. */
-export type KvBuffer = Uint16Array | Float32Array;
+/**
+ * A KV-cache layer buffer: f16 bit patterns (llama.cpp's default cache type), plain f32, or Q8_0
+ * blocks (Uint8Array, 34 bytes per 32 values; each head's slice of a row starts on a block).
+ * A Q8_0 V cache means llama.cpp's flash-attention computation, which it requires for quantized V.
+ */
+export type KvBuffer = Uint16Array | Float32Array | Uint8Array;
 
 export interface AttentionShape {
   nTokens: number;

@@ -4,13 +4,16 @@
 
 import { ContextOverflowError } from "../errors.js";
 import type { LlamaForward, LogitsWanted } from "./llama.js";
-import { KvCache, type KvCacheType } from "./kv-cache.js";
+import { KvCache, type KvCacheTypes } from "./kv-cache.js";
 
 export interface ContextOptions {
   /** Context window in tokens; default min(training context, 4096). */
   nCtx?: number;
-  /** KV cache element type; default "f16" like llama.cpp. */
-  kvType?: KvCacheType;
+  /**
+   * KV cache element type: "f16" (default, like llama.cpp), "f32" or "q8_0", or `{ k, v }` for
+   * separate key and value types. A q8_0 V cache attends as llama.cpp's flash attention does.
+   */
+  kvType?: KvCacheTypes;
 }
 
 export class LlamaContext {
@@ -20,7 +23,7 @@ export class LlamaContext {
   constructor(
     private readonly model: LlamaForward,
     readonly nCtx: number,
-    kvType: KvCacheType = "f16",
+    kvType: KvCacheTypes = "f16",
   ) {
     this.cache = new KvCache(model.cfg, nCtx, kvType);
   }

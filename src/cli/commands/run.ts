@@ -4,6 +4,17 @@ import type { Command } from "commander";
 import { intOption, numberOption, UsageError } from "../errors.js";
 import { loadForCli } from "./load.js";
 import type { GenerateOptions } from "../../generation/generate.js";
+import { InvalidArgumentError } from "commander";
+import { KV_CACHE_TYPES, type KvCacheType, type KvCacheTypes } from "../../model/kv-cache.js";
+
+/** --kv-type f16|f32|q8_0 for both, or K,V (e.g. q8_0,f16) like llama.cpp's -ctk/-ctv. */
+function kvTypeOption(value: string): KvCacheTypes {
+  const parts = value.toLowerCase().split(",");
+  const ok = (t: string | undefined): t is KvCacheType => (KV_CACHE_TYPES as readonly string[]).includes(t ?? "");
+  if (parts.length === 1 && ok(parts[0])) return parts[0];
+  if (parts.length === 2 && ok(parts[0]) && ok(parts[1])) return { k: parts[0], v: parts[1] };
+  throw new InvalidArgumentError(`--kv-type takes one of ${KV_CACHE_TYPES.join(", ")}, or K,V such as q8_0,f16, got "${value}"`);
+}
 
 interface RunOpts {
   model?: string;
@@ -18,6 +29,7 @@ interface RunOpts {
   seed?: number;
   threads?: number;
   ctxSize?: number;
+  kvType?: KvCacheTypes;
   special?: boolean;
   stop?: string[];
   json?: boolean;
@@ -41,6 +53,7 @@ export function registerRun(program: Command): void {
     .option("-s, --seed <n>", "sampling seed (same seed, same text)", intOption("--seed", 0, 0xffffffff))
     .option("-t, --threads <n>", "compute threads (the plain-TypeScript backend uses one)", intOption("--threads", 1, 1024))
     .option("-c, --ctx-size <n>", "context window in tokens (default min(training context, 4096))", intOption("--ctx-size", 1))
+    .option("--kv-type <type>", `KV cache type: ${KV_CACHE_TYPES.join(", ")} (default f16), or K,V types such as q8_0,f16`, kvTypeOption)
     .option("--special", "parse special-token text in the prompt (e.g. <|eot_id|>)")
     .option("--stop <s...>", "stop generating at this string (repeatable)")
     .option("--json", "print one JSON object {\"tokens\":[...],\"text\":\"...\"} instead of streaming")
@@ -61,6 +74,7 @@ export function registerRun(program: Command): void {
         ...(opts.repeatLastN !== undefined && { repeatLastN: opts.repeatLastN }),
         ...(opts.seed !== undefined && { seed: opts.seed }),
         ...(opts.ctxSize !== undefined && { nCtx: opts.ctxSize }),
+        ...(opts.kvType !== undefined && { kvType: opts.kvType }),
         ...(opts.stop && { stop: opts.stop }),
       };
       if (opts.nPredict === -1) delete gen.maxTokens;
