@@ -7,6 +7,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerLogits } from "./commands/logits.js";
 import { registerPull } from "./commands/pull.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { reportError } from "./errors.js";
@@ -23,6 +24,7 @@ registerTokenize(program);
 registerLogits(program);
 registerSynth(program);
 registerPull(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -44,6 +44,9 @@ export class LlamaForward {
         const t = s.tokens[i]!;
         if (!Number.isInteger(t) || t < 0 || t >= nVocab) throw new RangeError(`Token id ${t} is out of range for a vocabulary of ${nVocab}`);
       }
+      if (s.hidden && s.hidden.length !== s.tokens.length * this.cfg.nEmbd) {
+        throw new RangeError(`The hidden-state buffer holds ${s.hidden.length} values but ${s.tokens.length} tokens need ${s.tokens.length * this.cfg.nEmbd}`);
+      }
       if (s.pos0 + s.tokens.length > s.cache.nCtx) {
         throw new RangeError(`Positions ${s.pos0}..${s.pos0 + s.tokens.length - 1} do not fit in a context of ${s.cache.nCtx}`);
       }
@@ -66,7 +69,8 @@ export class LlamaForward {
         let logits: Float32Array | undefined;
         if (s.wanted === "all") logits = results[i]!.subarray(start * nVocab, end * nVocab);
         else if (s.wanted === "last" && end === s.tokens.length) logits = results[i]!;
-        chunk.push({ cache: s.cache, tokens: s.tokens, start, n, pos0: s.pos0 + start, logits });
+        const hidden = s.hidden?.subarray(start * this.cfg.nEmbd, end * this.cfg.nEmbd);
+        chunk.push({ cache: s.cache, tokens: s.tokens, start, n, pos0: s.pos0 + start, logits, hidden });
         chunkTokens += n;
         start = end;
       }
@@ -138,6 +142,8 @@ export class LlamaForward {
     // Only the rows whose logits are wanted go through the (large) output projection.
     let off = 0;
     for (const s of segments) {
+      // Embeddings read the normalized final hidden state (llama.cpp's t_embd, "result_norm").
+      if (s.hidden) k.rmsNorm(s.hidden, x.subarray(off * nEmbd, (off + s.n) * nEmbd), w.outputNorm, s.n, nEmbd, cfg.normEps);
       if (s.logits) {
         const rows = s.logits.length / cfg.nVocab;
         const tail = x.subarray((off + s.n - rows) * nEmbd, (off + s.n) * nEmbd);
@@ -156,6 +162,8 @@ export interface SequenceInput {
   tokens: ArrayLike<number>;
   pos0: number;
   wanted: LogitsWanted;
+  /** Optional (nTokens, nEmbd) buffer that receives every position's hidden state after output_norm (embeddings). */
+  hidden?: Float32Array;
 }
 
 interface Segment {
@@ -166,6 +174,8 @@ interface Segment {
   pos0: number;
   /** Where this segment's logits go (its last row, or all its rows), if any are wanted. */
   logits: Float32Array | undefined;
+  /** Where this segment's normalized hidden states go, if wanted. */
+  hidden: Float32Array | undefined;
 }
 
 function addBias(x: Float32Array, bias: Float32Array, n: number): void {
