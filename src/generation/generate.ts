@@ -6,7 +6,8 @@ import { AbortError, ContextOverflowError } from "../errors.js";
 import type { LlamaContext } from "../model/context.js";
 import type { KvCacheTypes } from "../model/kv-cache.js";
 import type { LlamaModel } from "../model/model.js";
-import { Sampler, type SamplingParams } from "../sampling/sampler.js";
+import { logSoftmaxAt, Sampler, type SamplingParams } from "../sampling/sampler.js";
+import type { Constraint } from "../grammar/constraint.js";
 import { StopMatcher } from "./stop-matcher.js";
 
 export interface GenerateOptions extends SamplingParams {
@@ -27,6 +28,10 @@ export interface GenerateOptions extends SamplingParams {
   nCtx?: number;
   /** KV cache type of the fresh context when none is given (default "f16"). */
   kvType?: KvCacheTypes;
+  /** Restricts sampling token by token (grammar, JSON schema, tool calls; see createConstraint in src/chat/). */
+  constraint?: Constraint;
+  /** Render control tokens (e.g. <|python_tag|>) as their text in the output (default false). */
+  special?: boolean;
 }
 
 export interface GenerationPiece {
@@ -90,7 +95,17 @@ export async function* generate(
   }
   const sampler = new Sampler(opts, model.config.nVocab);
   for (const t of promptTokens) sampler.accept(t);
-  const decoder = tokenizer.createDecoder();
+  const decoder = tokenizer.createDecoder({ special: opts.special ?? false });
+  const constraint = opts.constraint;
+  const masked = constraint ? new Float32Array(model.config.nVocab) : undefined;
+  if (constraint?.minTokensToComplete) {
+    // Refuse up front rather than cut the output into something the format does not allow.
+    const room = Math.min(maxTokens === -1 ? Infinity : maxTokens, ctx.nCtx - promptTokens.length);
+    const need = constraint.minTokensToComplete();
+    if (need > room) {
+      throw new ContextOverflowError(`The required output format needs at least ${need} tokens but only ${room} can be generated`, ctx.nCtx, promptTokens.length + need);
+    }
+  }
   const stops = new StopMatcher(opts.stop ?? []);
   const checkAbort = () => {
     if (opts.signal?.aborted) throw new AbortError();
@@ -113,12 +128,22 @@ export async function* generate(
     }
     await yieldToEventLoop();
     checkAbort();
-    const { token, logprob } = sampler.sample(logits);
+    let row = logits;
+    if (constraint && masked) {
+      masked.set(logits);
+      const left = Math.min(maxTokens === -1 ? Infinity : maxTokens - tokens.length, ctx.nCtx - ctx.tokens.length);
+      constraint.mask(masked, Number.isFinite(left) ? left : undefined);
+      row = masked;
+    }
+    const sampled = sampler.sample(row);
+    const token = sampled.token;
+    const logprob = row === logits ? sampled.logprob : logSoftmaxAt(logits, token);
     if (firstTokenAt === 0) firstTokenAt = performance.now();
     if (!opts.ignoreEog && tokenizer.eogTokens.has(token)) {
       stoppedBy = "eog";
       break;
     }
+    constraint?.accept(token);
     sampler.accept(token);
     tokens.push(token);
     const emitted = stops.push(decoder.push(token));
@@ -130,6 +155,11 @@ export async function* generate(
     }
     yield { token, text: emitted.text, logprob };
     if (maxTokens !== -1 && tokens.length >= maxTokens) break;
+    if (constraint?.mustEnd?.()) {
+      // The format is complete and nothing may follow: end as if the model had sampled EOS.
+      stoppedBy = "eog";
+      break;
+    }
     if (ctx.tokens.length >= ctx.nCtx) {
       stoppedBy = "context-full";
       break;
