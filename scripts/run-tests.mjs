@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suites with Node's built-in runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [unit|conformance|conformance-1b|all] [extra node --test flags]
-// No suite argument runs unit + conformance (what CI runs); conformance-1b is opt-in (slow).
+// Usage: node scripts/run-tests.mjs [unit|conformance|e2e|conformance-1b|all] [extra node --test flags]
+// No suite argument runs unit + conformance + e2e (what CI runs); conformance-1b is opt-in (slow).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const suites = {
   unit: ["src", "test/unit"],
   conformance: ["test/conformance"],
+  e2e: ["test/e2e"],
   "conformance-1b": ["test/conformance-1b"],
 };
 
@@ -31,7 +32,7 @@ function findTests(dir, out) {
 
 const args = process.argv.slice(2);
 const chosen = args[0] && !args[0].startsWith("-") ? args.shift() : "default";
-const names = chosen === "default" ? ["unit", "conformance"] : chosen === "all" ? Object.keys(suites) : [chosen];
+const names = chosen === "default" ? ["unit", "conformance", "e2e"] : chosen === "all" ? Object.keys(suites) : [chosen];
 const files = [];
 for (const name of names) {
   if (!suites[name]) {
