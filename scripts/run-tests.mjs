@@ -12,6 +12,7 @@ const suites = {
   unit: ["src", "test/unit"],
   conformance: ["test/conformance"],
   e2e: ["test/e2e"],
+  browser: ["test/browser"],
   "conformance-1b": ["test/conformance-1b"],
 };
 
@@ -32,7 +33,7 @@ function findTests(dir, out) {
 
 const args = process.argv.slice(2);
 const chosen = args[0] && !args[0].startsWith("-") ? args.shift() : "default";
-const names = chosen === "default" ? ["unit", "conformance", "e2e"] : chosen === "all" ? Object.keys(suites) : [chosen];
+const names = chosen === "default" ? ["unit", "conformance", "e2e", "browser"] : chosen === "all" ? Object.keys(suites) : [chosen];
 const files = [];
 for (const name of names) {
   if (!suites[name]) {

@@ -68,7 +68,20 @@ export interface GenerationResult {
   timings: GenerationTimings;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === "function" ? () => new Promise<void>((resolve) => setImmediate(resolve)) : browserYield();
+
+/** Browsers and Web Workers have no setImmediate; a MessageChannel post is the unclamped equivalent. */
+function browserYield(): () => Promise<void> {
+  type Port = { onmessage: (() => void) | null; postMessage(m: unknown): void };
+  const channel = new (globalThis as unknown as { MessageChannel: new () => { port1: Port; port2: Port } }).MessageChannel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
 
 export async function* generate(
   model: LlamaModel,
