@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { LlamaModel } from "../model/model.js";
-import type { KvCacheType } from "../model/kv-cache.js";
+import type { KvCacheTypes } from "../model/kv-cache.js";
 import { ApiError, toErrorResponse } from "./errors.js";
 import * as L from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
@@ -40,7 +40,8 @@ export interface ServerAppOptions {
   upstreams?: readonly Upstream[];
   /** Requests per minute per client; 0 turns the limit off. Default DEFAULT_RATE_LIMIT_PER_MINUTE. */
   rateLimitPerMinute?: number;
-  kvType?: KvCacheType;
+  /** KV cache element type(s) of every slot; default f16. */
+  kvType?: KvCacheTypes;
   /** Where unexpected errors are logged; default console.error. */
   log?: (err: unknown) => void;
 }

@@ -7,7 +7,7 @@
 // Reference: llama.cpp tools/server/server.cpp (update_slots: one llama_batch for all slots).
 
 import type { LlamaModel } from "../model/model.js";
-import type { KvCacheType } from "../model/kv-cache.js";
+import type { KvCacheTypes } from "../model/kv-cache.js";
 import type { SequenceInput } from "../model/llama.js";
 import { ApiError } from "./errors.js";
 import { QUEUE_FULL_RETRY_AFTER_S, STEP_TOKENS } from "./limits.js";
@@ -21,7 +21,7 @@ export interface SchedulerOptions {
   nCtx: number;
   /** Most sequences that may wait for a slot. */
   maxQueue: number;
-  kvType?: KvCacheType;
+  kvType?: KvCacheTypes;
   /** Tokens per step across all slots; default STEP_TOKENS. */
   stepTokens?: number;
 }
@@ -40,7 +40,7 @@ export class Scheduler {
     readonly model: LlamaModel,
     readonly opts: SchedulerOptions,
   ) {
-    this.slots = Array.from({ length: opts.parallel }, (_, i) => new Slot(i, model.config, opts.nCtx, opts.kvType ?? "f16"));
+    this.slots = Array.from({ length: opts.parallel }, (_, i) => new Slot(i, model.forwardPass, opts.nCtx, opts.kvType ?? "f16"));
   }
 
   get queueDepth(): number {

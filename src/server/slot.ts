@@ -1,10 +1,11 @@
 // A scheduler slot: one sequence's KV cache of ctx-size positions plus the tokens it holds. A slot
 // keeps its tokens after its request ends, so the next request that shares the prefix (the same
-// system prompt, the next chat turn) skips evaluating it. The cache is allocated on first use.
+// system prompt, the next chat turn) skips evaluating it. The cache is allocated on first use,
+// in the compute backend's memory when it offers that (as LlamaContext does).
 
 import type { KvBuffer } from "../kernels/kernels.js";
-import type { ModelConfig } from "../model/config.js";
-import { KvCache, type KvCacheType } from "../model/kv-cache.js";
+import type { LlamaForward } from "../model/llama.js";
+import { KvCache, type KvCacheTypes } from "../model/kv-cache.js";
 import type { Sequence } from "./sequence.js";
 
 export class Slot {
@@ -16,13 +17,13 @@ export class Slot {
 
   constructor(
     readonly id: number,
-    private readonly cfg: ModelConfig,
+    private readonly forward: LlamaForward,
     readonly nCtx: number,
-    private readonly kvType: KvCacheType,
+    private readonly kvType: KvCacheTypes,
   ) {}
 
   get cache(): KvCache {
-    this.kv ??= new KvCache(this.cfg, this.nCtx, this.kvType);
+    this.kv ??= new KvCache(this.forward.cfg, this.nCtx, this.kvType, this.forward.kernels.allocateKv?.bind(this.forward.kernels));
     return this.kv;
   }
 
@@ -42,17 +43,17 @@ export class Slot {
   copyPrefixFrom(from: Slot, n: number): void {
     const src = from.cache;
     const dst = this.cache;
-    const len = n * src.rowSize;
     for (let l = 0; l < src.k.length; l++) {
-      copyRows(dst.k[l]!, src.k[l]!, len);
-      copyRows(dst.v[l]!, src.v[l]!, len);
+      copyPositions(dst.k[l]!, src.k[l]!, n, this.nCtx);
+      copyPositions(dst.v[l]!, src.v[l]!, n, this.nCtx);
     }
     this.held = from.held.slice(0, n);
   }
 }
 
-function copyRows(dst: KvBuffer, src: KvBuffer, len: number): void {
-  if (dst instanceof Float32Array && src instanceof Float32Array) dst.set(src.subarray(0, len));
-  else if (dst instanceof Uint16Array && src instanceof Uint16Array) dst.set(src.subarray(0, len));
-  else throw new TypeError("Cannot copy keys/values between caches of different types");
+/** Copies the bytes of positions 0..n-1; rows are fixed-size in every cache type (f16, f32, q8_0 blocks). */
+function copyPositions(dst: KvBuffer, src: KvBuffer, n: number, nCtx: number): void {
+  if (dst.byteLength !== src.byteLength || dst.constructor !== src.constructor) throw new TypeError("Cannot copy keys/values between caches of different types");
+  const bytes = (src.byteLength / nCtx) * n;
+  new Uint8Array(dst.buffer, dst.byteOffset, bytes).set(new Uint8Array(src.buffer, src.byteOffset, bytes));
 }

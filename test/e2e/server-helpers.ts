@@ -16,7 +16,12 @@ export async function synthModel(opts: SynthOptions = TINY_BYTES): Promise<{ mod
   const path = join(dir, "model.gguf");
   await synthesizeModel(path, opts);
   const model = await loadModel(path);
-  return { model, path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    // WebAssembly backends own worker threads; release them so the test process can exit.
+    (model as { dispose?: () => void }).dispose?.();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { model, path, cleanup };
 }
 
 export async function serve(model: LlamaModel, opts: Partial<StartServerOptions> = {}): Promise<RunningServer> {

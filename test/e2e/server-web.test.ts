@@ -57,7 +57,7 @@ test("type, stream, stop, reload", { skip, timeout: 120_000 }, async () => {
   assert.match(await page.getByTestId("error").innerText(), /API key/);
   await page.getByTestId("api-key").fill("page-key");
   await page.getByTestId("api-key").dispatchEvent("change");
-  await page.waitForFunction(() => (document.getElementById("model") as HTMLSelectElement).options.length > 0);
+  await page.locator("#model option").first().waitFor({ state: "attached" });
   assert.equal(await page.getByTestId("model").inputValue(), "tiny");
   assert.ok(await page.getByTestId("error").isHidden());
 

@@ -118,7 +118,10 @@ export function registerServe(program: Command): void {
         const stop = () => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
-          void server.stop().then(resolve);
+          void server.stop().then(() => {
+            (model as { dispose?: () => void }).dispose?.();
+            resolve();
+          });
         };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);

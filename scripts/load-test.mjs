@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Load test for `llama-ts serve`: 1, 4, 16 and 32 concurrent streaming chat clients (by default)
+// against a server on loopback → aggregate tokens/s, p50/p99 time to first token, and a check
+// that no stream is dropped or garbled (each stream's tokens must equal a solo greedy run of its
+// prompt). Loopback only, bounded in requests and time; it starts and stops its own server
+// unless --url points at one already running on this machine.
+//
+//   node scripts/load-test.mjs -m .cache/small.gguf [--levels 1,4,16,32] [--max-tokens 16]
+//        [--prompts 4] [--parallel 32] [--ctx-size 512] [--max-seconds 900] [--url http://127.0.0.1:8080]
+//
+// Writes a JSON report to .cache/load-test-<time>.json and prints a table.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    model: { type: "string", short: "m" },
+    url: { type: "string" },
+    levels: { type: "string", default: "1,4,16,32" },
+    "max-tokens": { type: "string", default: "16" },
+    prompts: { type: "string", default: "4" },
+    parallel: { type: "string", default: "32" },
+    "ctx-size": { type: "string", default: "512" },
+    "max-seconds": { type: "string", default: "900" },
+  },
+});
+
+const fail = (msg) => {
+  console.error(`error: ${msg}`);
+  process.exit(2);
+};
+const int = (name, min, max) => {
+  const n = Number(opt[name]);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} takes an integer from ${min} to ${max}, got "${opt[name]}"`);
+  return n;
+};
+const levels = opt.levels.split(",").map((s) => Number(s));
+if (levels.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) fail(`--levels takes concurrency levels from 1 to 64, got "${opt.levels}"`);
+const maxTokens = int("max-tokens", 1, 256);
+const nPrompts = int("prompts", 1, 16);
+const parallel = int("parallel", 1, 64);
+const ctxSize = int("ctx-size", 64, 8192);
+const deadline = Date.now() + int("max-seconds", 10, 3600) * 1000;
+if (!opt.url && !opt.model) fail("give -m <model.gguf> (the script starts its own server) or --url of a running one");
+
+// ---- the server -------------------------------------------------------------------------------
+let server;
+let base = opt.url;
+if (base) {
+  const host = new URL(base).hostname.replace(/^\[|\]$/g, "");
+  if (!(host === "localhost" || host === "::1" || host.startsWith("127."))) fail(`--url must be a loopback address, got "${host}"`);
+} else {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "-m", opt.model, "--port", String(port),
+    "--parallel", String(parallel), "--ctx-size", String(ctxSize), "--max-queue", "128", "--rate-limit", "0", "--alias", "load"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  server.stderr.on("data", (d) => (log += d));
+  base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (server.exitCode !== null) fail(`the server exited: ${log.trim()}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() - started > 300_000) fail("the server did not start within 5 minutes");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const stopServer = () => server?.kill("SIGTERM");
+process.on("exit", stopServer);
+process.on("SIGINT", () => process.exit(130));
+const model = (await (await fetch(`${base}/v1/models`)).json()).data[0].id;
+
+// ---- one streaming client -------------------------------------------------------------------
+const prompts = Array.from({ length: nPrompts }, (_, i) => `Tell me a story about the number ${i + 1}.`);
+
+/** Streams one chat completion; returns its token bytes, TTFT and whether the stream was well formed. */
+async function client(promptIndex) {
+  const started = performance.now();
+  const out = { prompt: promptIndex, tokens: [], ttftMs: NaN, ms: 0, ok: false, problem: "" };
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return { ...out, problem: "time budget exhausted" };
+  try {
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: prompts[promptIndex] }], max_tokens: maxTokens, temperature: 0, ignore_eos: true, logprobs: true, stream: true }),
+      signal: AbortSignal.timeout(remaining),
+    });
+    if (!res.ok) return { ...out, problem: `HTTP ${res.status}: ${await res.text()}` };
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    let done = false;
+    let finish = null;
+    while (!done) {
+      const { value, done: end } = await reader.read();
+      if (end) break;
+      buf += dec.decode(value, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf("\n\n")) !== -1) {
+        const event = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        if (!event.startsWith("data: ")) throw new Error(`malformed event ${JSON.stringify(event.slice(0, 80))}`);
+        const data = event.slice(6);
+        if (data === "[DONE]") {
+          done = true;
+          break;
+        }
+        const chunk = JSON.parse(data);
+        if (chunk.error) throw new Error(chunk.error.message);
+        const c = chunk.choices[0];
+        for (const e of c?.logprobs?.content ?? []) {
+          if (Number.isNaN(out.ttftMs)) out.ttftMs = performance.now() - started;
+          out.tokens.push(e.bytes.join(","));
+        }
+        if (c?.finish_reason) finish = c.finish_reason;
+      }
+    }
+    out.ms = performance.now() - started;
+    if (!done) return { ...out, problem: "stream ended without [DONE]" };
+    if (finish !== "length") return { ...out, problem: `finish_reason ${finish}` };
+    if (out.tokens.length !== maxTokens) return { ...out, problem: `${out.tokens.length} tokens instead of ${maxTokens}` };
+    return { ...out, ok: true };
+  } catch (err) {
+    return { ...out, ms: performance.now() - started, problem: String(err.message ?? err) };
+  }
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+};
+
+// ---- reference runs, then the levels ----------------------------------------------------------
+console.error(`load test: ${base}, model "${model}", ${maxTokens} tokens per stream, ${nPrompts} prompts, levels ${levels.join(", ")}`);
+const reference = [];
+for (let p = 0; p < nPrompts; p++) {
+  const r = await client(p);
+  if (!r.ok) fail(`reference run for prompt ${p} failed: ${r.problem}`);
+  reference.push(r.tokens);
+}
+const results = [];
+for (const level of levels) {
+  if (Date.now() > deadline) {
+    console.error(`time budget exhausted before level ${level}`);
+    break;
+  }
+  const t0 = performance.now();
+  const runs = await Promise.all(Array.from({ length: level }, (_, i) => client(i % nPrompts)));
+  const wall = performance.now() - t0;
+  const garbled = runs.filter((r) => r.ok && r.tokens.join("|") !== reference[r.prompt].join("|")).length;
+  const dropped = runs.filter((r) => !r.ok).length;
+  const tokens = runs.reduce((s, r) => s + r.tokens.length, 0);
+  const ttft = runs.filter((r) => !Number.isNaN(r.ttftMs)).map((r) => r.ttftMs);
+  const row = {
+    clients: level,
+    tokens,
+    wallSeconds: wall / 1000,
+    aggregateTokensPerSecond: tokens / (wall / 1000),
+    ttftP50Ms: quantile(ttft, 0.5),
+    ttftP99Ms: quantile(ttft, 0.99),
+    dropped,
+    garbled,
+    problems: [...new Set(runs.filter((r) => !r.ok).map((r) => r.problem))],
+  };
+  results.push(row);
+  console.error(`${level} clients: ${row.aggregateTokensPerSecond.toFixed(2)} tok/s aggregate, TTFT p50 ${row.ttftP50Ms.toFixed(0)} ms p99 ${row.ttftP99Ms.toFixed(0)} ms, dropped ${dropped}, garbled ${garbled}`);
+}
+
+const metrics = await (await fetch(`${base}/metrics`)).text();
+const one = results.find((r) => r.clients === 1);
+const sixteen = results.find((r) => r.clients === 16);
+const report = {
+  date: new Date().toISOString(),
+  model: opt.model ?? model,
+  maxTokens,
+  parallel,
+  ctxSize,
+  results,
+  ratio16vs1: one && sixteen ? sixteen.aggregateTokensPerSecond / one.aggregateTokensPerSecond : null,
+  meanBatch: (() => {
+    const steps = Number(/^llamats_steps_total (\d+)/m.exec(metrics)?.[1]);
+    const seqs = Number(/^llamats_batch_sequences_total (\d+)/m.exec(metrics)?.[1]);
+    return steps ? seqs / steps : null;
+  })(),
+};
+mkdirSync(`${root}.cache`, { recursive: true });
+const file = `${root}.cache/load-test-${Date.now()}.json`;
+writeFileSync(file, JSON.stringify(report, null, 2));
+
+console.log("| clients | tokens | wall s | aggregate tok/s | TTFT p50 ms | TTFT p99 ms | dropped | garbled |");
+console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of results) {
+  console.log(`| ${r.clients} | ${r.tokens} | ${r.wallSeconds.toFixed(1)} | ${r.aggregateTokensPerSecond.toFixed(2)} | ${r.ttftP50Ms.toFixed(0)} | ${r.ttftP99Ms.toFixed(0)} | ${r.dropped} | ${r.garbled} |`);
+}
+if (report.ratio16vs1) console.log(`\n16-client aggregate / single stream: ${report.ratio16vs1.toFixed(2)}×`);
+console.log(`report: ${file}`);
+stopServer();
+process.exit(results.some((r) => r.dropped || r.garbled) ? 1 : 0);
