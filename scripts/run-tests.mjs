@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const suites = {
-  unit: ["src", "test/unit"],
+  unit: ["src", "test/unit", "test/kernels"],
   conformance: ["test/conformance"],
   e2e: ["test/e2e"],
   browser: ["test/browser"],

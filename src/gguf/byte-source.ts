@@ -8,6 +8,8 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes starting at `offset`, in a new buffer; throws if the source is shorter. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: fills `target` with the bytes at `offset` (e.g. straight into WebAssembly memory). */
+  readInto?(target: Uint8Array, offset: number): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -27,26 +27,34 @@ export async function fileSource(path: string): Promise<ByteSource & { close(): 
   }
   let closed = false;
   const what = `file "${path}"`;
+  /** Fills all of `out` from byte `offset` on, in chunks fs accepts. */
+  const fill = async (out: Uint8Array, offset: number): Promise<void> => {
+    if (closed) throw new Error(`Cannot read from ${what}: it is closed`);
+    checkRange(offset, out.length, size, what);
+    const length = out.length;
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(MAX_READ_CHUNK, length - done);
+      const { bytesRead } = await handle.read(out, done, want, offset + done);
+      // Zero bytes means end of file: the file shrank after we measured it.
+      if (bytesRead === 0) {
+        throw new Error(
+          `Unexpected end of ${what}: wanted ${length} bytes at byte ${offset}, got ${done}`,
+        );
+      }
+      done += bytesRead;
+    }
+  };
   return {
     size,
     async read(offset, length) {
       if (closed) throw new Error(`Cannot read from ${what}: it is closed`);
       checkRange(offset, length, size, what);
       const out = allocate(length);
-      let done = 0;
-      while (done < length) {
-        const want = Math.min(MAX_READ_CHUNK, length - done);
-        const { bytesRead } = await handle.read(out, done, want, offset + done);
-        // Zero bytes means end of file: the file shrank after we measured it.
-        if (bytesRead === 0) {
-          throw new Error(
-            `Unexpected end of ${what}: wanted ${length} bytes at byte ${offset}, got ${done}`,
-          );
-        }
-        done += bytesRead;
-      }
+      await fill(out, offset);
       return out;
     },
+    readInto: fill,
     async close() {
       if (closed) return;
       closed = true;

@@ -86,6 +86,24 @@ export class GgufFile {
 
   /** Exactly the tensor's bytes, in one fresh allocation filled directly by the read. */
   async readTensor(info: GgufTensorInfo): Promise<Uint8Array> {
+    return this.sourceOf(info).read(info.fileOffset, info.nBytes);
+  }
+
+  /**
+   * Reads the tensor's bytes into `target` (exactly info.nBytes long), e.g. a buffer inside
+   * WebAssembly memory, straight from the file where the source supports it.
+   */
+  async readTensorInto(info: GgufTensorInfo, target: Uint8Array): Promise<void> {
+    const src = this.sourceOf(info);
+    if (target.length !== info.nBytes) {
+      throw new RangeError(`Tensor "${info.name}" has ${info.nBytes} bytes but the target buffer holds ${target.length}`);
+    }
+    if (src.readInto) await src.readInto(target, info.fileOffset);
+    else target.set(await src.read(info.fileOffset, info.nBytes));
+  }
+
+  /** The source holding a tensor, after checking its data lies inside that file. */
+  private sourceOf(info: GgufTensorInfo): ByteSource {
     if (this.closed) throw new Error(`Cannot read tensor "${info.name}": the GGUF file is closed`);
     const shard = info.shard ?? 0;
     const src = this.sources[shard];
@@ -98,7 +116,7 @@ export class GgufFile {
         info.fileOffset,
       );
     }
-    return src.read(info.fileOffset, info.nBytes);
+    return src;
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,7 @@ export class LlamaContext {
     readonly nCtx: number,
     kvType: KvCacheTypes = "f16",
   ) {
-    this.cache = new KvCache(model.cfg, nCtx, kvType);
+    this.cache = new KvCache(model.cfg, nCtx, kvType, model.kernels.allocateKv?.bind(model.kernels));
   }
 
   /** Tokens whose keys/values the cache currently holds, in position order. */

@@ -28,6 +28,8 @@ export class KvCache {
     cfg: ModelConfig,
     readonly nCtx: number,
     type: KvCacheTypes = "f16",
+    /** Where f16/f32 layer buffers come from (a compute backend's memory); default plain arrays. */
+    alloc?: (nElements: number, type: "f16" | "f32") => KvBuffer | undefined,
   ) {
     const { k, v } = typeof type === "string" ? { k: type, v: type } : type;
     for (const t of [k, v]) {
@@ -42,8 +44,8 @@ export class KvCache {
     this.rowSize = cfg.nHeadKv * cfg.headDim;
     const make = (t: KvCacheType): KvBuffer => {
       const n = nCtx * this.rowSize;
-      if (t === "f16") return new Uint16Array(n);
-      if (t === "f32") return new Float32Array(n);
+      if (t === "f16") return alloc?.(n, t) ?? new Uint16Array(n);
+      if (t === "f32") return alloc?.(n, t) ?? new Float32Array(n);
       return new Uint8Array((n / Q8_0_BLOCK) * Q8_0_BYTES);
     };
     this.k = Array.from({ length: cfg.nLayer }, () => make(k));

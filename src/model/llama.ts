@@ -5,7 +5,7 @@
 // All arithmetic goes through the Kernels seam; this file only orders the steps and owns buffers.
 // Reference: llama.cpp src/models/llama.cpp and src/llama-graph.cpp (build_norm, build_attn, build_ffn).
 
-import type { Kernels } from "../kernels/kernels.js";
+import type { Kernels, WeightMatrix } from "../kernels/kernels.js";
 import type { ModelConfig } from "./config.js";
 import type { KvCache } from "./kv-cache.js";
 import { ropeAngles } from "./rope.js";
@@ -112,9 +112,7 @@ export class LlamaForward {
       const L = w.layers[l]!;
       // Attention block.
       k.rmsNorm(h, x, L.attnNorm, n, nEmbd, cfg.normEps);
-      k.matmul(q, L.attnQ, h, n);
-      k.matmul(kk, L.attnK, h, n);
-      k.matmul(v, L.attnV, h, n);
+      matmuls(k, [{ out: q, w: L.attnQ }, { out: kk, w: L.attnK }, { out: v, w: L.attnV }], h, n);
       if (L.bq) addBias(q, L.bq, n);
       if (L.bk) addBias(kk, L.bk, n);
       if (L.bv) addBias(v, L.bv, n);
@@ -133,8 +131,7 @@ export class LlamaForward {
       k.add(x, h, n * nEmbd);
       // Feed-forward block (SwiGLU).
       k.rmsNorm(h, x, L.ffnNorm, n, nEmbd, cfg.normEps);
-      k.matmul(gate, L.ffnGate, h, n);
-      k.matmul(up, L.ffnUp, h, n);
+      matmuls(k, [{ out: gate, w: L.ffnGate }, { out: up, w: L.ffnUp }], h, n);
       k.swiglu(gate, gate, up, n * nFf);
       k.matmul(h, L.ffnDown, gate, n);
       k.add(x, h, n * nEmbd);
@@ -176,6 +173,12 @@ interface Segment {
   logits: Float32Array | undefined;
   /** Where this segment's normalized hidden states go, if wanted. */
   hidden: Float32Array | undefined;
+}
+
+/** Products sharing one input: one fused step where the backend offers it (one conversion, one sync). */
+function matmuls(k: Kernels, items: { out: Float32Array; w: WeightMatrix }[], x: Float32Array, n: number): void {
+  if (k.matmulMany) k.matmulMany(items, x, n);
+  else for (const it of items) k.matmul(it.out, it.w, x, n);
 }
 
 function addBias(x: Float32Array, bias: Float32Array, n: number): void {

@@ -5,8 +5,8 @@ import { GgufFile } from "../gguf/gguf-file.js";
 import type { HttpSourceOptions } from "../gguf/http-source.js";
 import type { GgufHeader } from "../gguf/types.js";
 import { generate, complete, type GenerateOptions, type GenerationPiece, type GenerationResult } from "../generation/generate.js";
-import { jsKernels } from "../kernels/js/index.js";
 import type { Kernels } from "../kernels/kernels.js";
+import { selectKernels, type KernelsName } from "../kernels/select.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { configFromMetadata, type ModelConfig } from "./config.js";
 import { LlamaContext, type ContextOptions } from "./context.js";
@@ -19,9 +19,12 @@ export interface LoadModelOptions {
   onProgress?: (p: LoadProgress) => void;
   /** For http(s) URLs: request headers, abort signal, download progress, retries (see httpSource). */
   http?: HttpSourceOptions;
-  /** Compute backend; default the plain-TypeScript kernels. */
-  kernels?: Kernels;
-  /** Worker threads for the compute backend (the plain-TypeScript backend runs on one). */
+  /**
+   * Compute backend: a name ("wasm-simd-threads", "wasm-simd", "js") or a Kernels object the
+   * caller owns. Default: LLAMA_TS_KERNELS, else WebAssembly SIMD with `threads` threads.
+   */
+  kernels?: Kernels | KernelsName;
+  /** Compute threads including the calling one; default one per core (the js backend uses one). */
   threads?: number;
 }
 
@@ -38,8 +41,15 @@ export class LlamaModel {
     readonly weights: LlamaWeights,
     readonly kernels: Kernels,
     readonly path: string | undefined,
+    /** Whether dispose() also disposes the kernels (true when loadModel created them). */
+    private readonly ownsKernels = false,
   ) {
     this.forwardPass = new LlamaForward(config, weights, kernels);
+  }
+
+  /** Stops the compute threads and frees the weights' WebAssembly memory; the model is unusable after. */
+  dispose(): void {
+    if (this.ownsKernels) this.kernels.dispose?.();
   }
 
   createContext(opts: ContextOptions = {}): LlamaContext {
@@ -93,7 +103,13 @@ async function modelFromFile(file: GgufFile, opts: LoadModelOptions, path: strin
   const md = file.header.metadata;
   const config = configFromMetadata(md);
   const tokenizer = Tokenizer.fromMetadata(md);
-  const kernels = opts.kernels ?? jsKernels;
-  const weights = await loadWeights(file, config, kernels, opts.onProgress);
-  return new LlamaModel(file.header, config, tokenizer, weights, kernels, path);
+  const owned = opts.kernels === undefined || typeof opts.kernels === "string";
+  const kernels = typeof opts.kernels === "object" ? opts.kernels : await selectKernels({ kernels: opts.kernels, threads: opts.threads });
+  try {
+    const weights = await loadWeights(file, config, kernels, opts.onProgress);
+    return new LlamaModel(file.header, config, tokenizer, weights, kernels, path, owned);
+  } catch (err) {
+    if (owned) kernels.dispose?.();
+    throw err;
+  }
 }

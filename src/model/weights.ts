@@ -97,15 +97,19 @@ export async function loadWeights(
 
   const totalBytes = [...infos.values()].reduce((s, i) => s + i.nBytes, 0);
   let loadedBytes = 0;
-  const read = async (name: string): Promise<GgufTensorInfo & { bytes: Uint8Array }> => {
+  const read = async (name: string, into?: (nBytes: number) => Uint8Array): Promise<GgufTensorInfo & { bytes: Uint8Array }> => {
     const info = infos.get(name)!;
-    const bytes = await file.readTensor(info);
+    let bytes: Uint8Array;
+    if (into) await file.readTensorInto(info, (bytes = into(info.nBytes)));
+    else bytes = await file.readTensor(info);
     loadedBytes += info.nBytes;
     onProgress?.({ loadedBytes, totalBytes });
     return { ...info, bytes };
   };
+  // Matrices go straight from the file into the backend's memory when it offers room (no JS copy).
+  const allocate = kernels.allocateWeight?.bind(kernels);
   const matrix = async (name: string): Promise<WeightMatrix> => {
-    const t = await read(name);
+    const t = await read(name, allocate && ((n) => allocate(n, name)));
     const [cols, rows] = t.dims as [number, number];
     return kernels.prepareWeight({ name, type: t.type, rows, cols, rowBytes: rowByteSize(t.type, cols), data: t.bytes });
   };

@@ -1,0 +1,78 @@
+// Finds, compiles and feature-checks the WebAssembly kernel module built from assembly/ by
+// `npm run build` (dist/wasm/kernels-simd.wasm). Compiled once per process; every thread and every
+// memory shard instantiates the same module. Node reads the file; browsers pass the bytes or a URL.
+
+import { requireWasm, wasmApi, type WasmModule } from "./wasm-api.js";
+
+/** The kernel module's exports (see assembly/index.ts); pointers are byte addresses. */
+export interface KernelExports {
+  set_f16_table(p: number): void;
+  act_stride(kind: number, n: number, perm: number): number;
+  quantize_q8_32(x: number, n: number, nTok: number, dst: number, stride: number, withSum: number, perm: number): void;
+  quantize_q8_k(x: number, n: number, nTok: number, dst: number, stride: number, perm: number): void;
+  quantize_float(x: number, n: number, nTok: number, dst: number, stride: number, type: number): void;
+  rms_norm(out: number, x: number, w: number, n: number, eps: number, t0: number, t1: number): void;
+  rope(x: number, nHeads: number, headDim: number, cos: number, sin: number, u0: number, u1: number): void;
+  swiglu(out: number, gate: number, up: number, i0: number, i1: number): void;
+  add(x: number, y: number, i0: number, i1: number): void;
+  [name: string]: unknown;
+}
+
+/** Where the build puts the module, relative to this file in src/ or dist/ (both three levels down). */
+const MODULE_URL = new URL("../../../dist/wasm/kernels-simd.wasm", import.meta.url);
+
+/** A 1-function module using one SIMD128 instruction (i32x4.splat): validates iff SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+]);
+
+export function simdSupported(): boolean {
+  return wasmApi !== undefined && wasmApi.validate(SIMD_PROBE);
+}
+
+/** Shared WebAssembly memory (threads) needs SharedArrayBuffer: in browsers, cross-origin isolation. */
+export function sharedMemorySupported(): boolean {
+  try {
+    new (requireWasm().Memory)({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let compiled: Promise<WasmModule> | undefined;
+
+/**
+ * The compiled kernel module. `source` overrides where it comes from (bytes or a URL, for
+ * browsers and tests); by default Node reads dist/wasm/kernels-simd.wasm next to the package.
+ */
+export function kernelModule(source?: Uint8Array | URL | string): Promise<WasmModule> {
+  if (source !== undefined) return compile(source);
+  compiled ??= compile(MODULE_URL);
+  compiled.catch(() => (compiled = undefined));
+  return compiled;
+}
+
+async function compile(source: Uint8Array | URL | string): Promise<WasmModule> {
+  if (!simdSupported()) throw new Error("This JavaScript engine does not support WebAssembly SIMD");
+  let bytes: Uint8Array;
+  if (source instanceof Uint8Array) bytes = source;
+  else {
+    const url = typeof source === "string" ? new URL(source, MODULE_URL) : source;
+    if (url.protocol === "file:") {
+      const { readFile } = await import("node:fs/promises");
+      try {
+        bytes = await readFile(url);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw new Error(`WebAssembly kernels not found at "${url.pathname}": run \`npm run build\``);
+        throw err;
+      }
+    } else {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`Cannot fetch WebAssembly kernels from "${url.href}": HTTP ${res.status}`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+    }
+  }
+  return requireWasm().compile(bytes);
+}

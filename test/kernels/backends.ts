@@ -1,0 +1,62 @@
+// The backends every kernel test runs against: the plain-TS reference and the WebAssembly SIMD
+// kernels on one thread and on a two-thread pool (shares split unevenly on purpose: row counts
+// here are rarely multiples of the 16-row share alignment).
+
+import { after } from "node:test";
+import { jsKernels } from "../../src/kernels/js/index.js";
+import type { Kernels } from "../../src/kernels/kernels.js";
+import { kernelModule } from "../../src/kernels/wasm/kernel-module.js";
+import { WasmKernels } from "../../src/kernels/wasm/wasm-kernels.js";
+
+export const reference: Kernels = jsKernels;
+
+export interface Backend {
+  name: string;
+  kernels: WasmKernels;
+}
+
+export async function wasmBackends(): Promise<Backend[]> {
+  const module = await kernelModule();
+  const single = await WasmKernels.create(module, { threads: 1 });
+  const threaded = await WasmKernels.create(module, { threads: 2 });
+  after(() => {
+    single.dispose();
+    threaded.dispose();
+  });
+  return [
+    { name: "wasm-simd", kernels: single },
+    { name: "wasm-simd-threads", kernels: threaded },
+  ];
+}
+
+/** Seeded uniform values in [-1, 1) (LCG), so failures reproduce. */
+export function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+export function randomArray(n: number, rnd: () => number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rnd() * scale;
+  return a;
+}
+
+/** Largest |a − b| relative to `norm` (elementwise, or a shared norm per element). */
+export function maxRelDiff(a: Float32Array, b: Float32Array, norm: (i: number) => number): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(norm(i), 1e-30);
+    if (!(d <= worst)) worst = d; // NaN propagates as a failure
+  }
+  return worst;
+}
+
+export function firstMismatch(a: Float32Array, b: Float32Array): string | undefined {
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) return `index ${i}: reference ${a[i]}, wasm ${b[i]}`;
+  }
+  return undefined;
+}
