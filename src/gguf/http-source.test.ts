@@ -64,6 +64,12 @@ describe("httpSource", () => {
     const bytes = await src.read(0, src.size);
     assert.deepEqual(bytes, new Uint8Array(await readFile(model)));
     assert.equal(server.log.filter((r) => r.status === 503).length, 2);
+    // readInto fills a caller's buffer (e.g. WebAssembly memory) in place.
+    const arena = new Uint8Array(1_000_000).fill(0xee);
+    await src.readInto(arena.subarray(10, 600_010), 500_000);
+    assert.deepEqual(arena.subarray(10, 600_010), bytes.subarray(500_000, 1_100_000));
+    assert.equal(arena[9], 0xee);
+    assert.equal(arena[600_010], 0xee);
     // A resumed range starts where the cut one stopped.
     assert.ok(server.log.some((r) => r.range?.startsWith("bytes=50000-")), JSON.stringify(server.log));
   });

@@ -45,6 +45,8 @@ export interface HttpByteSource extends ByteSource {
   readonly url: string;
   /** True when the server honours Range; false when the whole file was read into memory. */
   readonly ranged: boolean;
+  /** Streams the bytes at `offset` straight into `target` (e.g. WebAssembly memory): no second copy. */
+  readInto(target: Uint8Array, offset: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,17 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
     }
   };
 
+  const readInto = async (target: Uint8Array, offset: number): Promise<void> => {
+    if (closed) throw new Error(`Cannot read from ${what}: it is closed`);
+    const length = target.length;
+    checkRange(offset, length, size, what);
+    if (offset + length <= head.length) return target.set(head.subarray(offset, offset + length));
+    for (let done = 0; done < length; done += chunkSize) {
+      const n = Math.min(chunkSize, length - done);
+      await fetchRange(target, done, offset + done, offset + done + n);
+    }
+  };
+
   return {
     url,
     ranged: true,
@@ -158,16 +171,11 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
       return size;
     },
     async read(offset, length) {
-      if (closed) throw new Error(`Cannot read from ${what}: it is closed`);
-      checkRange(offset, length, size, what);
-      if (offset + length <= head.length) return head.slice(offset, offset + length);
       const out = new Uint8Array(length);
-      for (let done = 0; done < length; done += chunkSize) {
-        const n = Math.min(chunkSize, length - done);
-        await fetchRange(out, done, offset + done, offset + done + n);
-      }
+      await readInto(out, offset);
       return out;
     },
+    readInto,
     async close() {
       closed = true;
     },
@@ -182,6 +190,10 @@ function wholeSource(url: string, bytes: Uint8Array): HttpByteSource {
     async read(offset, length) {
       checkRange(offset, length, bytes.length, `"${url}"`);
       return bytes.slice(offset, offset + length);
+    },
+    async readInto(target, offset) {
+      checkRange(offset, target.length, bytes.length, `"${url}"`);
+      target.set(bytes.subarray(offset, offset + target.length));
     },
     async close() {},
   };
