@@ -17,3 +17,5 @@ export { ChatTemplateError } from "./errors.js";
 export { GrammarError } from "../grammar/errors.js";
 export { jsonSchemaToGbnf, jsonObjectGbnf } from "../grammar/json-schema.js";
 export type { ChatMessage, ChatRole, ChatToolCall, ChatContentPart, ToolDefinition, ParsedToolCall, ToolChoice, JsonSchema } from "./types.js";
+export { ChatSession } from "./session.js";
+export type { ChatSessionOptions, ChatTurnResult, ContextPolicy, SavedChat, TurnOptions } from "./session.js";

@@ -3,6 +3,7 @@
 // caught once here and printed as one line plus a hint, with a non-zero exit code.
 
 import { Command } from "commander";
+import { registerChat } from "./commands/chat.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogits } from "./commands/logits.js";
 import { registerPull } from "./commands/pull.js";
@@ -19,6 +20,7 @@ const program = new Command("llama-ts")
   .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? str : `error: ${str}`) });
 
 registerRun(program);
+registerChat(program);
 registerInspect(program);
 registerTokenize(program);
 registerLogits(program);

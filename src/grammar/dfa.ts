@@ -38,8 +38,11 @@ export class GrammarDfa {
   private readonly trans = new Table();
   readonly initial: number;
 
-  constructor(readonly program: Program) {
-    this.stacks = new StackStore(program);
+  constructor(
+    readonly program: Program,
+    posCost: (pos: number) => number,
+  ) {
+    this.stacks = new StackStore(program, posCost);
     this.trans.data.fill(DEAD, 0, 256); // the dead state stays dead
     this.initial = this.state(this.stacks.initial(), 0, 0);
   }
@@ -69,7 +72,7 @@ export class GrammarDfa {
     return id;
   }
 
-  /** Fewest bytes (an upper bound on tokens) that complete the output from this state. */
+  /** Tokens that complete the output from this state (an achievable upper bound on the fewest). */
   cost(s: number): number {
     return this.costs[s]!;
   }

@@ -11,7 +11,7 @@ import { DEAD, GrammarDfa } from "./dfa.js";
 import { parseGbnf } from "./gbnf.js";
 import { GrammarError } from "./errors.js";
 import { Program, type TokenRef } from "./program.js";
-import { vocabIndex, type VocabIndex } from "./vocab-index.js";
+import { greedyCut, vocabIndex, type VocabIndex } from "./vocab-index.js";
 
 const FORBIDDEN = 0xffff;
 const MAX_COST = 0xfffe;
@@ -33,7 +33,9 @@ export class GrammarEngine {
   ) {
     this.vocab = vocabIndex(tokenizer);
     const parsed = parseGbnf(gbnf);
-    this.dfa = new GrammarDfa(new Program(parsed, (ref) => resolveToken(tokenizer, ref)));
+    // Completion costs in tokens: cheapest texts cut greedily into this vocabulary's pieces.
+    const program = new Program(parsed, (ref) => resolveToken(tokenizer, ref), (bytes) => greedyCut(this.vocab, bytes));
+    this.dfa = new GrammarDfa(program, (pos) => program.seqCost[pos]!);
     this.maxRows = Math.max(4, Math.floor(CACHE_BYTES / (2 * this.vocab.nVocab)));
     this.stateAt = new Int32Array(this.vocab.maxLen + 1);
   }
@@ -163,9 +165,14 @@ export class GrammarConstraint implements Constraint {
     const row = this.engine.row(this.state);
     // A token is allowed if a complete output still fits in the tokens left after it.
     const limit = tokensLeft === undefined || tokensLeft - 1 >= MAX_COST ? MAX_COST : Math.max(tokensLeft - 1, 0);
+    // Cost estimates are upper bounds and need not shrink by exactly one per token; when no token
+    // fits the budget, the tokens closest to a complete output are kept so the output still closes.
+    let best = FORBIDDEN;
+    for (let t = 0; t < row.length && best > limit; t++) if (row[t]! < best && logits[t]! > -Infinity) best = row[t]!;
+    const threshold = best <= limit || best === FORBIDDEN ? limit : best;
     let allowed = 0;
     for (let t = 0; t < row.length; t++) {
-      if (row[t]! > limit) logits[t] = -Infinity;
+      if (row[t]! > threshold) logits[t] = -Infinity;
       else if (logits[t]! > -Infinity) allowed++;
     }
     if (allowed === 0) {

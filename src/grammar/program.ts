@@ -1,7 +1,7 @@
 // A parsed grammar flattened into one element array (llama.cpp's llama_grammar_element layout:
 // each rule is alternatives separated by ALT and closed by END; a character set is CHAR/CHAR_NOT
 // followed by CHAR_ALT / CHAR_RNG_UPPER elements). Also computed once here: left-recursion
-// rejection (the stack matcher would loop), and each position's minimal completion cost in bytes,
+// rejection (the stack matcher would loop), and each position's completion cost in tokens,
 // which budget-aware masking uses to close the output before max_tokens runs out.
 // Reference: llama.cpp src/llama-grammar.h `llama_gretype`, llama-grammar.cpp `llama_grammar_match_char`.
 
@@ -35,8 +35,6 @@ export interface ParsedGrammar {
   tokens: TokenRef[];
 }
 
-const utf8Len = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
-
 export class Program {
   readonly types: Int32Array;
   /** Code point, rule id, or (TOKEN/TOKEN_NOT) the resolved token id. */
@@ -46,12 +44,16 @@ export class Program {
   readonly root: number;
   /** For a character-set position: the position right after the set. */
   readonly setEnd: Int32Array;
-  /** Fewest bytes that finish the alternative from this position (Infinity: cannot finish). */
+  /** Tokens that finish the alternative from this position along its cheapest path (Infinity: cannot finish). */
   readonly seqCost: Float64Array;
   readonly ruleCost: Float64Array;
   readonly hasTokens: boolean;
 
-  constructor(g: ParsedGrammar, resolveToken?: (ref: TokenRef) => number) {
+  /**
+   * `textCost(bytes)` gives, for every offset i, tokens that spell bytes[i..] along one fixed cut
+   * (cost[i] = 1 + cost[i + piece length]); default one token per byte.
+   */
+  constructor(g: ParsedGrammar, resolveToken?: (ref: TokenRef) => number, textCost?: (bytes: Uint8Array) => Int32Array) {
     const n = g.rules.reduce((s, r) => s + r.length, 0);
     this.types = new Int32Array(n);
     this.values = new Int32Array(n);
@@ -88,7 +90,7 @@ export class Program {
     this.checkLeftRecursion();
     this.seqCost = new Float64Array(n);
     this.ruleCost = new Float64Array(g.rules.length).fill(Infinity);
-    this.computeCosts();
+    this.computeCosts(textCost ?? ((bytes) => Int32Array.from({ length: bytes.length + 1 }, (_, i) => bytes.length - i)));
   }
 
   isEnd(pos: number): boolean {
@@ -161,25 +163,96 @@ export class Program {
     return next <= hi;
   }
 
-  /** UTF-8 length of the shortest character the set at `pos` accepts (Infinity if none). */
-  private minCharBytes(pos: number): number {
-    if (this.types[pos] !== El.CHAR_NOT) return Math.min(...this.ranges(pos).map(([a]) => utf8Len(Math.max(a, 1))));
-    for (const [lo, hi] of [[1, 0x7f], [0x80, 0x7ff], [0x800, 0xffff], [0x10000, 0x10ffff]] as const) {
-      if (this.intersects(pos, lo, hi)) return utf8Len(lo);
+  /** The character a cheapest completion uses for the set at `pos`: printable ASCII first, then the shortest; -1 if none. */
+  private cheapestChar(pos: number): number {
+    for (let cp = 0x20; cp < 0x7f; cp++) if (this.matches(pos, cp)) return cp;
+    for (let cp = 1; cp < 0x80; cp++) if (this.matches(pos, cp)) return cp;
+    for (const [lo, hi] of [[0x80, 0x7ff], [0x800, 0xffff], [0x10000, 0x10ffff]] as const) {
+      if (!this.intersects(pos, lo, hi)) continue;
+      if (this.types[pos] !== El.CHAR_NOT) {
+        for (const [a, b] of this.ranges(pos)) if (b >= lo && a <= hi) return Math.max(a, lo);
+      }
+      for (let cp = lo; cp <= hi; cp++) if (this.matches(pos, cp)) return cp;
     }
-    return Infinity;
+    return -1;
   }
 
-  private computeCosts(): void {
+  /**
+   * seqCost[pos]: tokens that finish the alternative from `pos` along its cheapest path. A run of
+   * character sets is spelled with its cheapest characters and cut into tokens as one text (so a
+   * literal like "\"name\"" costs what its tokens cost); rule references add their rule's cost and
+   * token elements one. The sum is additive along the stack, so a state's cost is achievable and
+   * drops by exactly one along the cut, which budget steering relies on.
+   */
+  private computeCosts(textCost: (bytes: Uint8Array) => Int32Array): void {
     const n = this.types.length;
-    const charCost = new Float64Array(n);
-    for (let i = 0; i < n; i++) if (this.setEnd[i]! >= 0) charCost[i] = this.minCharBytes(i);
-    // Bellman-Ford style: rule costs only decrease, and converge within #rules rounds.
+    const runCost = new Float64Array(n).fill(Infinity);
+    const runEnd = new Int32Array(n).fill(-1);
+    const enc = new TextEncoder();
+    for (let r = 0; r < this.ruleStart.length; r++) {
+      for (const start of this.alternatives(r)) {
+        for (let q = start; !this.isEnd(q); ) {
+          if (this.setEnd[q]! < 0) {
+            q++;
+            continue;
+          }
+          // A maximal run of character sets: q .. end.
+          const starts: number[] = [];
+          const chars: number[] = [];
+          let e = q;
+          while (!this.isEnd(e) && this.setEnd[e]! >= 0) {
+            starts.push(e);
+            chars.push(this.cheapestChar(e));
+            e = this.setEnd[e]!;
+          }
+          if (chars.includes(-1)) {
+            // A set that matches nothing: the run cannot be finished.
+            for (const s0 of starts) runEnd[s0] = e;
+          } else {
+            const offsets: number[] = [];
+            const parts: Uint8Array[] = [];
+            let len = 0;
+            for (const c of chars) {
+              offsets.push(len);
+              const b = enc.encode(String.fromCodePoint(c));
+              parts.push(b);
+              len += b.length;
+            }
+            const bytes = new Uint8Array(len);
+            parts.forEach((b, i) => bytes.set(b, offsets[i]!));
+            const cost = textCost(bytes);
+            starts.forEach((s0, i) => {
+              runCost[s0] = cost[offsets[i]!]!;
+              runEnd[s0] = e;
+            });
+          }
+          q = e;
+        }
+      }
+    }
+    // Rule costs only decrease, and converge within #rules rounds (Bellman-Ford).
+    const fill = (start: number): number => {
+      const elems: number[] = [];
+      let end = start;
+      while (!this.isEnd(end)) {
+        elems.push(end);
+        end = this.setEnd[end]! >= 0 ? this.setEnd[end]! : end + 1;
+      }
+      this.seqCost[end] = 0;
+      for (let k = elems.length - 1; k >= 0; k--) {
+        const q = elems[k]!;
+        const t = this.types[q]!;
+        if (t === El.RULE_REF) this.seqCost[q] = this.ruleCost[this.values[q]!]! + this.seqCost[q + 1]!;
+        else if (t === El.TOKEN || t === El.TOKEN_NOT) this.seqCost[q] = 1 + this.seqCost[q + 1]!;
+        else this.seqCost[q] = runCost[q]! + this.seqCost[runEnd[q]!]!;
+      }
+      return this.seqCost[start]!;
+    };
     for (let round = 0; round <= this.ruleStart.length; round++) {
       let changed = false;
       for (let r = 0; r < this.ruleStart.length; r++) {
         let best = Infinity;
-        for (const start of this.alternatives(r)) best = Math.min(best, this.fillSeq(start, charCost));
+        for (const start of this.alternatives(r)) best = Math.min(best, fill(start));
         if (best < this.ruleCost[r]!) {
           this.ruleCost[r] = best;
           changed = true;
@@ -187,30 +260,7 @@ export class Program {
       }
       if (!changed) break;
     }
-    for (let r = 0; r < this.ruleStart.length; r++) for (const start of this.alternatives(r)) this.fillSeq(start, charCost);
-  }
-
-  /** Fills seqCost for one alternative (back to front) and returns the cost of its start. */
-  private fillSeq(start: number, charCost: Float64Array): number {
-    let end = start;
-    while (!this.isEnd(end)) end++;
-    this.seqCost[end] = 0;
-    // Walk element starts front to back, then accumulate back to front.
-    const starts: number[] = [];
-    for (let q = start; q < end; ) {
-      starts.push(q);
-      const t = this.types[q]!;
-      q = this.setEnd[q]! >= 0 ? this.setEnd[q]! : q + 1;
-      if (t === El.CHAR_ALT || t === El.CHAR_RNG_UPPER) throw new Error("Malformed grammar program");
-    }
-    let acc = 0;
-    for (let k = starts.length - 1; k >= 0; k--) {
-      const q = starts[k]!;
-      const t = this.types[q]!;
-      acc += t === El.RULE_REF ? this.ruleCost[this.values[q]!]! : t === El.TOKEN || t === El.TOKEN_NOT ? 1 : charCost[q]!;
-      this.seqCost[q] = acc;
-    }
-    return acc;
+    for (let r = 0; r < this.ruleStart.length; r++) for (const start of this.alternatives(r)) fill(start);
   }
 
   /** A rule that can reach itself without consuming input would make the matcher loop forever. */

@@ -14,7 +14,11 @@ export class StackStore {
   private readonly expanded: (Int32Array | undefined)[] = [];
   private readonly costs: number[] = [0];
 
-  constructor(readonly program: Program) {}
+  /** `posCost(pos)`: tokens that finish the alternative from `pos` on (an achievable upper bound). */
+  constructor(
+    readonly program: Program,
+    private readonly posCost: (pos: number) => number,
+  ) {}
 
   get size(): number {
     return this.pos.length;
@@ -31,13 +35,13 @@ export class StackStore {
       id = this.pos.length;
       this.pos.push(pos);
       this.parent.push(parent);
-      this.costs.push(this.program.seqCost[pos]! + this.costs[parent]!);
+      this.costs.push(this.posCost(pos) + this.costs[parent]!);
       this.ids.set(key, id);
     }
     return id;
   }
 
-  /** Fewest bytes that empty this stack. */
+  /** Tokens that empty this stack (an upper bound on the fewest). */
   cost(node: number): number {
     return this.costs[node]!;
   }
@@ -47,7 +51,7 @@ export class StackStore {
     const p = this.program;
     const top = this.pos[node]!;
     const after = p.setEnd[top]! >= 0 ? p.setEnd[top]! : top + 1;
-    return p.seqCost[after]! + this.costs[this.parent[node]!]!;
+    return this.posCost(after) + this.costs[this.parent[node]!]!;
   }
 
   /** The stacks of the root rule's alternatives, expanded. */

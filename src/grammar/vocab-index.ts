@@ -19,6 +19,31 @@ export interface VocabIndex {
   /** Per token id: its bytes, or undefined for control / empty tokens. */
   pieces: (Uint8Array | undefined)[];
   eog: Int32Array;
+  /** Pieces of up to GREEDY_MAX bytes, as latin1 strings, for greedyTokenCount. */
+  short?: Set<string>;
+}
+
+const GREEDY_MAX = 16;
+const latin1 = new TextDecoder("latin1");
+
+/**
+ * A greedy longest-match cut of `bytes` into vocabulary pieces: cost[i] = tokens that spell
+ * bytes[i..] (cost[i] = 1 + cost[i + longest piece at i]; a byte without a piece counts one, as a
+ * byte token). Such a token sequence exists, so the count is an achievable upper bound.
+ */
+export function greedyCut(v: VocabIndex, bytes: Uint8Array): Int32Array {
+  if (!v.short) {
+    v.short = new Set();
+    for (const p of v.pieces) if (p && p.length <= GREEDY_MAX) v.short.add(latin1.decode(p));
+  }
+  const s = latin1.decode(bytes);
+  const cost = new Int32Array(s.length + 1);
+  for (let i = s.length - 1; i >= 0; i--) {
+    let len = Math.min(GREEDY_MAX, s.length - i);
+    while (len > 1 && !v.short.has(s.slice(i, i + len))) len--;
+    cost[i] = 1 + cost[i + len]!;
+  }
+  return cost;
 }
 
 const cache = new WeakMap<Tokenizer, VocabIndex>();
