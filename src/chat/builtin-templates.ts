@@ -100,3 +100,9 @@ export const LLAMA32_CHAT_TEMPLATE =
 {%- if add_generation_prompt %}
     {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}
 {%- endif %}` + "\n";
+
+import { LLAMA31_CHAT_TEMPLATE as T31 } from "../synth/llama31-chat-template.js";
+import { LLAMA2_CHAT_TEMPLATE as T2 } from "../synth/vocab-spm.js";
+
+/** The built-in templates by the names renderChat's `template` option accepts. */
+export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = { "llama3.1": T31, "llama3.2": LLAMA32_CHAT_TEMPLATE, llama2: T2 };

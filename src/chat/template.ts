@@ -8,7 +8,7 @@
 import { metaString } from "../gguf/metadata.js";
 import type { GgufHeader } from "../gguf/types.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { LLAMA2_CHAT_TEMPLATE, LLAMA31_CHAT_TEMPLATE, LLAMA32_CHAT_TEMPLATE } from "./builtin-templates.js";
+import { BUILTIN_TEMPLATES, LLAMA2_CHAT_TEMPLATE, LLAMA31_CHAT_TEMPLATE, LLAMA32_CHAT_TEMPLATE } from "./builtin-templates.js";
 import { ChatTemplateError } from "./errors.js";
 import { renderJinja, strftime } from "./jinja.js";
 import type { ChatMessage, ChatToolCall, ToolDefinition } from "./types.js";
@@ -32,7 +32,6 @@ export interface ChatModelLike {
   header: Pick<GgufHeader, "metadata">;
 }
 
-const BUILTIN: Record<string, string> = { "llama3.1": LLAMA31_CHAT_TEMPLATE, "llama3.2": LLAMA32_CHAT_TEMPLATE, llama2: LLAMA2_CHAT_TEMPLATE };
 const ROLES = new Set(["system", "user", "assistant", "tool", "ipython"]);
 
 /** The template a model uses: its own, or the built-in one its vocabulary and name point to. */
@@ -141,7 +140,7 @@ export function templateVariables(model: ChatModelLike, messages: readonly ChatM
 
 /** Renders a conversation into the prompt text the model expects (tokenize it with parseSpecial: true). */
 export function renderChat(model: ChatModelLike, messages: readonly ChatMessage[], opts: RenderChatOptions = {}): { prompt: string } {
-  const source = opts.template ? (BUILTIN[opts.template] ?? opts.template) : chatTemplateFor(model);
+  const source = opts.template ? (BUILTIN_TEMPLATES[opts.template] ?? opts.template) : chatTemplateFor(model);
   let prompt = renderJinja(source, templateVariables(model, messages, opts));
   const tk = model.tokenizer;
   if (tk.addBos && tk.bos !== undefined) {

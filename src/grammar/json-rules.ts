@@ -5,7 +5,7 @@
 
 export const PRIMITIVES: Record<string, string> = {
   ws: `| " " | "\\n"{1,2} [ \\t]{0,20}`,
-  char: `[^"\\\\\\x7F\\x00-\\x1F] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})`,
+  char: `[^"\\\\\\x00-\\x1F] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})`,
   string: `"\\"" char* "\\""`,
   integer: `"-"? ("0" | [1-9] [0-9]{0,15})`,
   number: `"-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?`,
@@ -63,7 +63,7 @@ export function notKeysRules(
   prim: (name: string) => string,
 ): string {
   prim("char");
-  const plain = `[^"\\\\\\x7F\\x00-\\x1F]`;
+  const plain = `[^"\\\\\\x00-\\x1F]`;
   interface Node {
     children: Map<number, Node>;
     end: boolean;
@@ -85,7 +85,7 @@ export function notKeysRules(
   const build = (n: Node): string => {
     const alts: string[] = [];
     const excluded = [...n.children.keys()].map(classChar).join("");
-    alts.push(`[^"\\\\\\x7F\\x00-\\x1F${excluded}] ${anyRest}`);
+    alts.push(`[^"\\\\\\x00-\\x1F${excluded}] ${anyRest}`);
     for (const [cp, child] of n.children) alts.push(`${gbnfLiteral(String.fromCodePoint(cp))} ${build(child)}`);
     if (!n.end) alts.push(`"\\""`);
     return rule(`${hint}-${count++}`, alts.join(" | "));

@@ -187,6 +187,7 @@ export class JsonGrammarBuilder {
   }
 
   private object(s: Schema, path: string, hint: string): string {
+    if (s.properties === undefined && s.required === undefined && s.additionalProperties === undefined) return this.prim("object");
     const props = s.properties ?? {};
     if (!isObject(props)) this.invalid(path, '"properties" must be an object');
     const required = s.required ?? [];
