@@ -1,10 +1,10 @@
 // Chat messages → prompt tokens for the server. Messages arrive already validated (schemas.ts);
-// here their content parts are flattened to text and they are rendered in the model's chat
-// format. Until the chat module (src/chat) lands this is the Llama 3 format llama.cpp's built-in
-// "llama3" template writes: per message `<|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|>`,
-// then the open assistant header; BOS comes from the tokenizer. Each piece is tokenized on its
-// own, which for Llama 3's BPE gives the same ids as tokenizing the whole string (specials split it).
+// here their content parts are flattened to text and they are rendered with the model's chat
+// template through the chat module (src/chat). Models without any template get the framing of
+// llama.cpp's built-in "llama3" template: per message
+// `<|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|>`, then the open assistant header.
 
+import { ChatTemplateError, chatTemplateFor, renderChat, type ToolDefinition } from "../chat/index.js";
 import type { LlamaModel } from "../model/model.js";
 import { badRequest, unsupported } from "./errors.js";
 import type { ChatMessage, Tool } from "./schemas.js";
@@ -42,12 +42,53 @@ export function toPromptMessages(messages: readonly ChatMessage[]): PromptMessag
   });
 }
 
-/** Renders messages (and tools, when the chat module supports them) into prompt tokens. */
+/** The request's tools in the chat module's shape (nulls dropped). */
+export function toToolDefinitions(tools: readonly Tool[]): ToolDefinition[] {
+  return tools.map(({ function: f }) => ({
+    type: "function",
+    function: {
+      name: f.name,
+      ...(f.description !== undefined && { description: f.description }),
+      ...(f.parameters !== undefined && { parameters: f.parameters }),
+      ...(typeof f.strict === "boolean" && { strict: f.strict }),
+    },
+  }));
+}
+
+/** Whether the chat module has a template for this model (its own, or a built-in one its vocabulary matches). */
+export function hasChatTemplate(model: LlamaModel): boolean {
+  try {
+    chatTemplateFor(model);
+    return true;
+  } catch (err) {
+    if (err instanceof ChatTemplateError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Renders messages (and tools) into prompt tokens with the model's chat template. A model with
+ * no template (e.g. a bytes-vocabulary test model) gets plain Llama 3 framing, and no tools.
+ */
 export function renderChatPrompt(model: LlamaModel, messages: readonly PromptMessage[], tools?: readonly Tool[]): number[] {
-  if (tools && tools.length > 0) throw unsupported("tools", 'Tool calling is not supported yet by this build: "tools" needs the chat module');
+  if (!hasChatTemplate(model)) {
+    if (tools && tools.length > 0) throw badRequest("This model has no chat template, so it cannot be given tools", "tools", "unsupported_parameter");
+    return llama3Framing(model, messages);
+  }
+  let prompt: string;
+  try {
+    prompt = renderChat(model, messages, tools?.length ? { tools: toToolDefinitions(tools) } : {}).prompt;
+  } catch (err) {
+    if (err instanceof ChatTemplateError || err instanceof TypeError) throw badRequest(`The chat template cannot render these messages: ${err.message}`, "messages", "invalid_messages");
+    throw err;
+  }
+  return encodeRendered(model, prompt);
+}
+
+/** Llama 3 framing for models without a template. */
+function llama3Framing(model: LlamaModel, messages: readonly PromptMessage[]): number[] {
   const tk = model.tokenizer;
-  // The scaffolding is parsed for special tokens; message text never is, so a user who types
-  // "<|eot_id|>" cannot end their turn early.
+  // The scaffolding is parsed for special tokens; message text is not.
   const tokens = tk.encode("", { addSpecial: true });
   const scaffold = (s: string) => tokens.push(...tk.encode(s, { addSpecial: false, parseSpecial: true }));
   for (const m of messages) {
@@ -58,4 +99,16 @@ export function renderChatPrompt(model: LlamaModel, messages: readonly PromptMes
   }
   scaffold("<|start_header_id|>assistant<|end_header_id|>\n\n");
   return tokens;
+}
+
+/**
+ * Tokenizes a rendered chat prompt with special-token parsing. Message text is part of that
+ * string, so special-token look-alikes typed by a user do become control tokens here, as in
+ * llama.cpp's server and vLLM; a prompt that already starts with the BOS text gets no second BOS.
+ */
+export function encodeRendered(model: LlamaModel, prompt: string): number[] {
+  const tk = model.tokenizer;
+  const bosText = tk.bos !== undefined ? tk.tokenText(tk.bos) : undefined;
+  const hasBos = bosText !== undefined && prompt.startsWith(bosText);
+  return tk.encode(prompt, { addSpecial: !hasBos, parseSpecial: true });
 }

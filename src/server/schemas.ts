@@ -56,7 +56,7 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export const toolSchema = z.object({
   type: z.literal("function"),
   function: z.object({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, underscores or dashes"),
+    name: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, \"_\", \".\" or \"-\""),
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullish(),
@@ -116,6 +116,9 @@ export const completionRequestSchema = z.object({
   echo: z.boolean().nullish(),
   best_of: z.number().int().min(1).max(L.MAX_N).nullish(),
   suffix: z.string().nullish(),
+  // llama-server accepts these on completions too.
+  response_format: responseFormatSchema.nullish(),
+  grammar: z.string().max(L.MAX_PROMPT_CHARS).nullish(),
 });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 

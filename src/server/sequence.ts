@@ -15,6 +15,8 @@ export interface Constraint {
   mask(logits: Float32Array, tokensLeft?: number): void;
   accept(token: number): void;
   isComplete(): boolean;
+  /** True when the output is complete and nothing may follow: generation ends at once. */
+  mustEnd?(): boolean;
 }
 
 export interface GenerateSpec {
@@ -28,6 +30,8 @@ export interface GenerateSpec {
   /** How many alternatives to report per token; null reports no log-probabilities at all. */
   topLogprobs: number | null;
   constraint?: Constraint;
+  /** Render control tokens (e.g. <|python_tag|>) in the text; default false. */
+  special?: boolean;
   /** For n > 1: wait until this sequence's prompt is cached, then copy its keys/values instead of recomputing. */
   leader?: Sequence;
 }
@@ -108,7 +112,7 @@ export class Sequence {
     if (spec.kind === "generate") {
       this.sampler = new Sampler(spec.sampling, nVocab);
       for (const t of spec.prompt) this.sampler.accept(t);
-      this.decoder = tokenizer.createDecoder();
+      this.decoder = tokenizer.createDecoder({ special: !!spec.special });
       this.stops = new StopMatcher(spec.stop);
     }
   }
@@ -163,6 +167,7 @@ export class Sequence {
     if (spec.topLogprobs !== null) event.top = topLogprobs(logits, spec.topLogprobs);
     this.onToken(event);
     if (out.stopped) return this.finish("stop-string");
+    if (spec.constraint?.mustEnd?.()) return this.finish("eog");
     if (this.tokens.length >= spec.maxTokens) return this.finish("max-tokens");
     if (contextLeft <= 0) return this.finish("context-full");
     this.next = token;

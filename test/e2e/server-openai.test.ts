@@ -132,6 +132,12 @@ describe("openai client", () => {
     assert.equal(def.usage!.completion_tokens, 16, "OpenAI's default max_tokens for completions is 16");
   });
 
+  test("completions accept llama-server's grammar field", async () => {
+    const res = await post(`${server.url}/v1/completions`, { prompt: "Digits:", grammar: "root ::= [0-9]{3,6}", max_tokens: 8, temperature: 1, seed: 9 });
+    const body = (await res.json()) as { choices: { text: string; finish_reason: string }[] };
+    assert.match(body.choices[0]!.text, /^[0-9]{3,6}$/);
+  });
+
   test("completions stream", async () => {
     const stream = await client.completions.create({ model: "tiny", prompt: "Once", max_tokens: 6, temperature: 0, stream: true });
     let text = "";

@@ -1,6 +1,6 @@
 // POST /v1/completions (the legacy text API): one or more raw prompts, n choices each, JSON or
 // SSE. Prompts are tokenized as llama-server does: BOS added, special-token text parsed (send
-// "parse_special": false to keep it literal).
+// "parse_special": false to keep it literal). llama-server's `grammar` and `response_format` apply.
 // Reference: https://platform.openai.com/docs/api-reference/completions/create
 
 import type { Hono } from "hono";
@@ -8,6 +8,7 @@ import { z } from "zod";
 import { badRequest, toErrorResponse, unsupported } from "../errors.js";
 import { choiceSpecs, finishReason, samplingParams, submit, tokenBudget } from "../generation-request.js";
 import { MAX_PROMPT_CHARS } from "../limits.js";
+import { outputRules } from "../output-rules.js";
 import { modelField, parseBody, readJson } from "../request-body.js";
 import { CompletionLogprobs, llamaTimings, newId, SYSTEM_FINGERPRINT, usage } from "../response-parts.js";
 import { completionRequestSchema } from "../schemas.js";
@@ -44,11 +45,12 @@ export function registerCompletions(app: Hono, ctx: ServerContext): void {
       if (tokens.length === 0) throw badRequest(`Invalid field "prompt": prompt ${i} is empty`, "prompt");
       return { tokens, text: t };
     });
+    const rules = outputRules(ctx.model, req);
     const sampling = samplingParams(req, ctx.model.config.nVocab);
     const wantLogprobs = req.logprobs != null;
     const n = req.n ?? 1;
     const specs: GenerateSpec[] = prompts.flatMap((pr) =>
-      choiceSpecs(req, pr.tokens, sampling, tokenBudget(pr.tokens.length, req.max_tokens ?? 16, ctx.nCtx), wantLogprobs ? req.logprobs! : null),
+      choiceSpecs(req, pr.tokens, sampling, tokenBudget(pr.tokens.length, req.max_tokens ?? 16, ctx.nCtx), wantLogprobs ? req.logprobs! : null, rules.makeConstraint),
     );
     const echoOf = (i: number) => (req.echo ? prompts[Math.floor(i / n)]!.text : "");
     const logprobs = specs.map((_, i) => new CompletionLogprobs(echoOf(i).length));
