@@ -3,6 +3,7 @@
 // caught once here and printed as one line plus a hint, with a non-zero exit code.
 
 import { Command } from "commander";
+import { registerBench } from "./commands/bench.js";
 import { registerChat } from "./commands/chat.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogits } from "./commands/logits.js";
@@ -27,6 +28,7 @@ registerLogits(program);
 registerSynth(program);
 registerPull(program);
 registerServe(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -1,5 +1,5 @@
-// The worker pool under failure and shutdown: a kernel that traps in a worker becomes an Error on
-// the main thread (no hang), the pool keeps working after it, and a process that loaded a model
+// The worker pool under failure and shutdown: a kernel that traps (in a worker or on the main
+// thread) becomes an Error on the main thread (no hang), the pool keeps working after it, and a process that loaded a model
 // on several threads exits on its own, with or without dispose().
 
 import { describe, test } from "node:test";
@@ -8,25 +8,37 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { kernelModule } from "../../src/kernels/wasm/kernel-module.js";
 import { Shard } from "../../src/kernels/wasm/shard.js";
-import { OPS } from "../../src/kernels/threads/protocol.js";
+import { chunkCount, CONTROL_BYTES, OPS, publish, runChunks, writeJob } from "../../src/kernels/threads/protocol.js";
 import { ThreadPool } from "../../src/kernels/threads/pool.js";
-import { share } from "../../src/kernels/threads/protocol.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("kernel thread pool", () => {
-  test("shares cover every unit once, aligned", () => {
-    for (const [count, align, n] of [[100, 16, 2], [7, 1, 3], [1, 1, 4], [0, 1, 2], [4096, 16, 3]] as const) {
-      let next = 0;
-      for (let t = 0; t < n; t++) {
-        const [lo, hi] = share(count, align, t, n);
-        assert.ok(lo === next || lo === hi, `thread ${t} starts at ${lo}, expected ${next}`);
-        if (hi > lo) {
-          if (t < n - 1 && hi < count) assert.equal((hi - lo) % align, 0);
-          next = hi;
-        }
-      }
-      assert.equal(next, count);
+  test("chunks cover every unit of every sub-job exactly once, aligned", () => {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const ctl = new Int32Array(control);
+    const f64 = new Float64Array(control);
+    const subs = [
+      { op: "add" as const, shard: 0, count: 100, align: 16, args: [1] },
+      { op: "rope" as const, shard: 1, count: 7, align: 1, args: [2, 3] },
+      { op: "swiglu" as const, shard: 0, count: 1, align: 1, args: [] },
+    ];
+    for (const nThreads of [1, 2, 3]) {
+      writeJob(f64, subs);
+      const total = chunkCount(f64, nThreads);
+      publish(ctl, nThreads);
+      const seen = subs.map((s) => new Array<number>(s.count).fill(0));
+      runChunks(ctl, f64, nThreads, total, 0, nThreads, (op, shard, args, lo, hi) => {
+        const i = subs.findIndex((s) => OPS.indexOf(s.op) === op);
+        assert.equal(shard, subs[i]!.shard);
+        assert.deepEqual(args, subs[i]!.args);
+        if (hi < subs[i]!.count) assert.equal((hi - lo) % subs[i]!.align, 0);
+        for (let u = lo; u < hi; u++) seen[i]![u]!++;
+      }, [], (err) => assert.fail(String(err)));
+      for (const s of seen) assert.ok(s.every((n) => n === 1), `${nThreads} thread(s): ${JSON.stringify(s)}`);
+      // a stale generation claims nothing
+      publish(ctl, nThreads + 10);
+      runChunks(ctl, f64, nThreads, total, 0, nThreads, () => assert.fail("claimed a chunk of a newer job"), [], () => {});
     }
   });
 
@@ -39,9 +51,11 @@ describe("kernel thread pool", () => {
       pool.addShard({ index: 0, memory: shard.memory, f16Table: shard.f16Table });
       const x = shard.allocOrThrow(4 * 64, "x");
       const y = shard.allocOrThrow(4 * 64, "y");
-      // elements 32..63 go to the worker; there its pointer lies past the end of memory
+      // elements from 32 on lie past the end of memory: whichever thread claims that chunk traps
       const bad = shard.memory.buffer.byteLength - 128;
-      assert.throws(() => pool.run([{ op: "add", shard: 0, count: 64, align: 32, args: [bad, y] }]), /kernel worker failed: .*memory access out of bounds/i);
+      for (let i = 0; i < 5; i++) {
+        assert.throws(() => pool.run([{ op: "add", shard: 0, count: 64, align: 32, args: [bad, y] }]), /memory access out of bounds/i);
+      }
       shard.f32(x, 64).fill(1);
       shard.f32(y, 64).fill(2);
       pool.run([{ op: "add", shard: 0, count: 64, align: 32, args: [x, y] }]);

@@ -6,7 +6,7 @@
 
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { WasmMemory, WasmModule } from "../wasm/wasm-api.js";
-import { CONTROL_BYTES, DONE, ERROR, GEN, QUIT, SLEEPERS, readMessage, runShare, writeJob, type KernelCall, type SubJob } from "./protocol.js";
+import { chunkCount, CONTROL_BYTES, ERROR, FINISHED, GEN, publish, QUIT, readMessage, runChunks, SLEEPERS, writeJob, type KernelCall, type SubJob } from "./protocol.js";
 
 export interface PoolShard {
   index: number;
@@ -27,6 +27,7 @@ export class ThreadPool {
   private readonly args: number[] = [];
   private lastError = "";
   private disposed = false;
+  private gen = 0;
 
   private constructor(
     readonly nThreads: number,
@@ -82,29 +83,22 @@ export class ThreadPool {
     for (const p of this.ports) p.postMessage({ shard: s.index, memory: s.memory, f16Table: s.f16Table });
   }
 
-  /** Runs a job on all threads (the calling thread takes share 0) and returns when all are done. */
+  /** Runs a job on all threads (the calling one included) and returns when every chunk is done. */
   run(subs: readonly SubJob[]): void {
     if (this.disposed) throw new Error("The kernel thread pool has been disposed");
-    const nWorkers = this.workers.length;
-    if (nWorkers === 0) {
-      writeJob(this.f64, subs);
-      runShare(this.f64, 0, 1, this.mainCall, this.args);
-      return;
-    }
     const ctl = this.ctl;
     writeJob(this.f64, subs);
-    Atomics.store(ctl, DONE, 0);
-    Atomics.add(ctl, GEN, 1);
+    const total = chunkCount(this.f64, this.nThreads);
+    if (total > 0xffff) throw new RangeError(`A job of ${total} chunks exceeds the 65535 the claim word holds`);
+    const gen = (this.gen = (this.gen + 1) | 0);
+    publish(ctl, gen);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN);
     let mainError: unknown;
-    try {
-      runShare(this.f64, 0, this.nThreads, this.mainCall, this.args);
-    } catch (err) {
-      mainError = err;
-    }
+    runChunks(ctl, this.f64, gen, total, 0, this.nThreads, this.mainCall, this.args, (err) => (mainError ??= err));
+    // Only chunks already claimed by workers remain: wait for them.
     let spins = 0;
     let deadline = 0;
-    while (Atomics.load(ctl, DONE) < nWorkers) {
+    while (Atomics.load(ctl, FINISHED) < total) {
       if ((++spins & 0xffff) === 0) {
         const now = performance.now();
         if (deadline === 0) deadline = now + WATCHDOG_MS;
@@ -114,7 +108,10 @@ export class ThreadPool {
         }
       }
     }
-    if (mainError !== undefined) throw mainError;
+    if (mainError !== undefined) {
+      Atomics.store(ctl, ERROR, 0);
+      throw mainError;
+    }
     if (Atomics.load(ctl, ERROR) !== 0) {
       Atomics.store(ctl, ERROR, 0);
       throw new Error(`A kernel worker failed: ${readMessage(this.control) || this.lastError || "unknown error"}`);
@@ -126,7 +123,7 @@ export class ThreadPool {
     if (this.disposed) return;
     this.disposed = true;
     Atomics.store(this.ctl, QUIT, 1);
-    Atomics.add(this.ctl, GEN, 1);
+    Atomics.store(this.ctl, GEN, (this.gen = (this.gen + 1) | 0));
     Atomics.notify(this.ctl, GEN);
     for (const p of this.ports) p.close();
     for (const w of this.workers) void w.terminate();

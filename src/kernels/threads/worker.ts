@@ -1,11 +1,11 @@
 // A kernel worker thread: instantiates the kernel module over every shared memory shard it is
 // told about, then loops forever: wait for the main thread to publish a job (spin on the
-// generation word, then sleep in Atomics.wait), run this thread's share, count itself done.
+// generation word, then sleep in Atomics.wait), claim and run chunks until none is left.
 // Errors never escape the loop: they set the error word, so the main thread cannot hang.
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { requireWasm, type WasmMemory, type WasmModule } from "../wasm/wasm-api.js";
-import { DONE, ERROR, GEN, OPS, QUIT, SLEEPERS, runShare, writeMessage } from "./protocol.js";
+import { chunkCount, ERROR, GEN, OPS, QUIT, runChunks, SLEEPERS, writeMessage } from "./protocol.js";
 
 interface ShardMessage {
   shard: number;
@@ -64,15 +64,14 @@ function loop(first: number): void {
     }
     seen = gen;
     if (Atomics.load(ctl, QUIT) !== 0) return;
-    try {
-      runShare(f64, init.tid, init.nThreads, call, args);
-    } catch (err) {
-      // Only the first failure of a job is kept; the message is written before the error word.
-      if (Atomics.load(ctl, ERROR) === 0) writeMessage(init.control, err instanceof Error ? err.message : String(err));
-      Atomics.store(ctl, ERROR, 1);
-    }
-    Atomics.add(ctl, DONE, 1);
+    runChunks(ctl, f64, gen, chunkCount(f64, init.nThreads), init.tid, init.nThreads, call, args, onError);
   }
+}
+
+function onError(err: unknown): void {
+  // Only the first failure of a job is kept; the message is written before the error word.
+  if (Atomics.load(ctl, ERROR) === 0) writeMessage(init.control, err instanceof Error ? err.message : String(err));
+  Atomics.store(ctl, ERROR, 1);
 }
 
 // Read the generation before announcing readiness: the main thread publishes no job until every

@@ -26,6 +26,12 @@ export interface WasmKernelsOptions {
   shardPages?: number;
 }
 
+/**
+ * Below this much work (≈ bytes streamed) a step runs on the calling thread alone: a pool round
+ * trip costs microseconds on an idle machine but a scheduler slice when cores are oversubscribed.
+ */
+const MIN_PARALLEL_WORK = 256 * 1024;
+
 /** Matrix rows per thread share are a multiple of this (keeps shares on whole cache lines). */
 const ROW_ALIGN = 16;
 
@@ -138,9 +144,12 @@ export class WasmKernels implements Kernels {
     return p;
   }
 
-  /** Runs sub-jobs on the pool, or directly when single-threaded or when there is one unit. */
-  private run(subs: SubJob[]): void {
-    if (this.pool && subs.some((s) => s.count > 1)) return this.pool.run(subs);
+  /**
+   * Runs sub-jobs on the pool, or directly on this thread when there is no pool or the work is too
+   * small to pay for waking other threads. `work` is a rough cost in bytes streamed (or elements).
+   */
+  private run(subs: SubJob[], work: number): void {
+    if (this.pool && work >= MIN_PARALLEL_WORK && subs.some((s) => s.count > 1)) return this.pool.run(subs);
     for (const s of subs) this.fnTables[s.shard]![OPS.indexOf(s.op)]!(...s.args, 0, s.count, 0);
   }
 
@@ -178,7 +187,7 @@ export class WasmKernels implements Kernels {
     }
     this.run([...acts.values()].map((a) => ({
       op: a.kind.op, shard: shard.index, count: nTok, align: 1, args: [xPtr, cols, a.ptr, a.stride, ...a.kind.extra],
-    })));
+    })), nTok * cols * 4 * acts.size);
     let outFloats = 0;
     for (const { w } of list) outFloats += w.rows * nTok;
     const outBase = this.scratchIn(shard, "out", outFloats * 4);
@@ -192,7 +201,7 @@ export class WasmKernels implements Kernels {
       outs.push(off);
       off += w.rows * nTok * 4;
     }
-    this.run(subs);
+    this.run(subs, list.reduce((sum, { w }) => sum + w.rows * w.rowBytes, 0) * Math.min(nTok, 4));
     list.forEach(({ out, w }, i) => out.set(shard.f32(outs[i]!, w.rows * nTok)));
   }
 
@@ -206,7 +215,7 @@ export class WasmKernels implements Kernels {
     const s = this.shards[0]!;
     const xp = this.copyIn(s, "norm:x", x, nTokens * n);
     const wp = this.copyIn(s, "norm:w", weight, n);
-    this.run([{ op: "rms_norm", shard: 0, count: nTokens, align: 1, args: [xp, xp, wp, n, eps] }]);
+    this.run([{ op: "rms_norm", shard: 0, count: nTokens, align: 1, args: [xp, xp, wp, n, eps] }], nTokens * n * 8);
     out.set(s.f32(xp, nTokens * n));
   }
 
@@ -221,7 +230,7 @@ export class WasmKernels implements Kernels {
     const xp = this.copyIn(s, "rope:x", x, n);
     const cp = this.copyIn(s, "rope:cos", cos, nTokens * half);
     const sp = this.copyIn(s, "rope:sin", sin, nTokens * half);
-    this.run([{ op: "rope", shard: 0, count: nTokens * nHeads, align: 1, args: [xp, nHeads, headDim, cp, sp] }]);
+    this.run([{ op: "rope", shard: 0, count: nTokens * nHeads, align: 1, args: [xp, nHeads, headDim, cp, sp] }], n * 4);
     x.set(s.f32(xp, n));
   }
 
@@ -231,7 +240,7 @@ export class WasmKernels implements Kernels {
     const s = this.shards[0]!;
     const gp = this.copyIn(s, "swiglu:gate", gate, n);
     const up_ = this.copyIn(s, "swiglu:up", up, n);
-    this.run([{ op: "swiglu", shard: 0, count: n, align: 256, args: [gp, gp, up_] }]);
+    this.run([{ op: "swiglu", shard: 0, count: n, align: 256, args: [gp, gp, up_] }], n * 40);
     out.set(s.f32(gp, n));
   }
 
@@ -241,7 +250,7 @@ export class WasmKernels implements Kernels {
     const s = this.shards[0]!;
     const xp = this.copyIn(s, "add:x", x, n);
     const yp = this.copyIn(s, "add:y", y, n);
-    this.run([{ op: "add", shard: 0, count: n, align: 256, args: [xp, yp] }]);
+    this.run([{ op: "add", shard: 0, count: n, align: 256, args: [xp, yp] }], n * 4);
     x.set(s.f32(xp, n));
   }
 
@@ -265,7 +274,7 @@ export class WasmKernels implements Kernels {
     const stride = Math.ceil(((headDim + nKv) * 4) / ALIGN) * ALIGN;
     const tmp = this.scratchIn(s, "attn:tmp", stride * this.threads);
     const args = [op, qp, kLoc.ptr, vLoc.ptr, nTokens, pos0, nHead, nHeadKv, headDim, scale, f16 ? 1 : 0, tmp, stride];
-    this.run([{ op: "attention", shard: s.index, count: nTokens * nHead, align: 1, args }]);
+    this.run([{ op: "attention", shard: s.index, count: nTokens * nHead, align: 1, args }], nTokens * nHead * nKv * headDim * 4);
     out.set(s.f32(op, n));
   }
 
