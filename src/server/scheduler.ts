@@ -104,7 +104,7 @@ export class Scheduler {
 
   private loop(): void {
     this.step();
-    if (this.queue.length > 0 || this.active > 0) setImmediate(() => this.loop());
+    if (this.queue.length > 0 || this.active > 0) afterIo(() => this.loop());
     else this.running = false;
   }
 
@@ -233,6 +233,17 @@ export class Scheduler {
     }
   }
 }
+
+/**
+ * Runs `fn` after a few event-loop turns. A request needs several turns (headers, body, handler)
+ * to reach the queue; with one turn per step, a new request under load would wait several steps
+ * before it is even queued. Idle turns cost microseconds.
+ */
+function afterIo(fn: () => void, turns = IO_TURNS): void {
+  if (turns <= 1) setImmediate(fn);
+  else setImmediate(() => afterIo(fn, turns - 1));
+}
+const IO_TURNS = 4;
 
 /** Mean over positions, then L2 normalization (what OpenAI-style embedding clients expect). */
 function meanPool(hidden: Float32Array, nTokens: number, nEmbd: number): Float32Array {
