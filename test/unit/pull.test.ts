@@ -134,7 +134,10 @@ describe("llama-ts pull", () => {
 
   test("one-line errors with hints for bad input", async () => {
     reset();
-    let r = await cli("pull", "model.gguf");
+    let r = await cli("pull", "--help");
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Usage: llama-ts pull/);
+    r = await cli("pull", "model.gguf");
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: "model.gguf" is not an http\(s\) URL\nhint: /);
     r = await cli("pull", `${server.url}/missing.gguf`, "-o", join(dir, "x.gguf"));
