@@ -60,6 +60,14 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The slice of the DOM Worker the page script uses (the test is type-checked without the DOM lib). */
+interface PageWorker {
+  onerror: ((e: { message: string }) => void) | null;
+  onmessage: ((e: { data: any }) => void) | null;
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+
 async function runInBrowser(kernels: "js" | "wasm-simd"): Promise<BrowserRun> {
   const page = await browser.newPage();
   const errors: string[] = [];
@@ -69,7 +77,8 @@ async function runInBrowser(kernels: "js" | "wasm-simd"): Promise<BrowserRun> {
     return await page.evaluate(
       ({ kernels, prompt, n }) =>
         new Promise<BrowserRun>((resolve, reject) => {
-          const worker = new Worker("/dist/browser/worker.js", { type: "module" });
+          const W = (globalThis as unknown as { Worker: new (url: string, o: { type: string }) => PageWorker }).Worker;
+          const worker = new W("/dist/browser/worker.js", { type: "module" });
           let loaded: { kernels: string; kernelsNote?: string; loadMs: number } | undefined;
           let progressEvents = 0;
           worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
