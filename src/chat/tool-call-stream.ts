@@ -4,7 +4,7 @@
 // `arguments` fragments as the model writes them. Anything irregular is held to the end and parsed
 // whole. `finish()` returns the same content and calls parseToolCalls gives for the full text.
 
-import { parseToolCalls, PYTHON_TAG, scanJsonValue, skipWs, toolCallId } from "./tool-calls.js";
+import { parseToolCalls, PYTHON_TAG, scanJsonValue, skipWs, toolCallId, trailingContent } from "./tool-calls.js";
 import type { ParsedToolCall, ToolDefinition } from "./types.js";
 
 export interface ToolCallDelta {
@@ -20,7 +20,8 @@ export interface ChatDelta {
   tool_calls?: ToolCallDelta[];
 }
 
-const HEADER = /^\s*(?:<\|python_tag\|>)?\s*\{\s*(?:"type"\s*:\s*"function"\s*,\s*)?"name"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"(?:parameters|arguments)"\s*:\s*/;
+// Up to the first character of the arguments value.
+const HEADER = /^\s*(?:<\|python_tag\|>)?\s*\{\s*(?:"type"\s*:\s*"function"\s*,\s*)?"name"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"(?:parameters|arguments)"\s*:\s*(?=\S)/;
 
 export class ToolCallStream {
   private buffer = "";
@@ -113,11 +114,15 @@ export class ToolCallStream {
       parsed.toolCalls.forEach((c, index) => deltas.push({ tool_calls: [{ index, id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }] }));
       return { deltas, ...parsed };
     }
-    // Calls went out while streaming; report them as sent (with the ids the client saw).
+    // Calls went out while streaming; report them as sent (with the ids the client saw). Text
+    // after the last finished call is content, as parseToolCalls has it.
     const calls = this.streamed.map((c) => {
       const end = scanJsonValue(this.buffer, c.argsStart);
       return { id: c.id, name: c.name, arguments: this.buffer.slice(c.argsStart, end > 0 ? end : this.buffer.length).trimEnd() };
     });
-    return { deltas, content: "", toolCalls: calls };
+    const last = this.streamed.at(-1)!;
+    const content = last.done ? trailingContent(this.buffer, this.nextCallAt) : "";
+    if (content) deltas.push({ content });
+    return { deltas, content, toolCalls: calls };
   }
 }

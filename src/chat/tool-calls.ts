@@ -129,6 +129,11 @@ function pythonKwargs(src: string): string | undefined {
   return at >= src.trim().length || src.trim() === "" ? JSON.stringify(out) : undefined;
 }
 
+/** Text after the last call (a dangling ";" or "," and surrounding whitespace removed) is the reply's content. */
+export function trailingContent(text: string, end: number): string {
+  return text.slice(end).replace(/^\s*[;,]?\s*/, "").trimEnd();
+}
+
 /**
  * Splits a reply into content and tool calls. `tools`: the declared tools (a call naming another
  * tool is left as content); when empty, any name is accepted.
@@ -159,16 +164,19 @@ export function parseToolCalls(text: string, tools: readonly ToolDefinition[] = 
   }
   if (text[i] === "{") {
     let p = i;
+    let lastEnd = i;
     while (true) {
       const c = jsonCall(text, p, known);
-      if (!c) return none;
+      if (!c) break;
       calls.push(c.call);
-      p = skipWs(text, c.end);
-      if (p >= text.length) return { content: "", toolCalls: calls };
-      if (text[p] !== ";" && text[p] !== ",") return none;
-      p = skipWs(text, p + 1);
-      if (text.startsWith(PYTHON_TAG, p)) p = skipWs(text, p + PYTHON_TAG.length);
+      lastEnd = c.end;
+      let q = skipWs(text, c.end);
+      if (text[q] !== ";" && text[q] !== ",") break;
+      q = skipWs(text, q + 1);
+      if (text.startsWith(PYTHON_TAG, q)) q = skipWs(text, q + PYTHON_TAG.length);
+      p = q;
     }
+    return calls.length === 0 ? none : { content: trailingContent(text, lastEnd), toolCalls: calls };
   }
   if (!tagged) return none;
   const rest = text.slice(i).trimEnd();

@@ -167,12 +167,12 @@ export async function* generate(
       break;
     }
     yield { token, text: emitted.text, logprob };
-    if (maxTokens !== -1 && tokens.length >= maxTokens) break;
     if (constraint?.mustEnd?.()) {
       // The format is complete and nothing may follow: end as if the model had sampled EOS.
       stoppedBy = "eog";
       break;
     }
+    if (maxTokens !== -1 && tokens.length >= maxTokens) break;
     if (ctx.tokens.length >= ctx.nCtx) {
       stoppedBy = "context-full";
       break;

@@ -4,7 +4,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import Ajv from "ajv/dist/2020.js";
+import { Ajv2020 as Ajv } from "ajv/dist/2020.js";
 import { UnsupportedError } from "../../src/errors.js";
 import { DEAD, GrammarDfa } from "../../src/grammar/dfa.js";
 import { GrammarError } from "../../src/grammar/errors.js";
