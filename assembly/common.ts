@@ -5,6 +5,11 @@
 /** f32 value of each f16 bit pattern (65536 entries), written by the host into every memory. */
 let F16_TABLE: usize = 0;
 
+/** 1 in the relaxed-SIMD build (`--use RELAXED=1`), whose activation layouts differ (see weight-kinds.ts). */
+export function relaxed_simd(): i32 {
+  return RELAXED;
+}
+
 /** Called once per instance with the address of that memory's f16 table. */
 export function set_f16_table(p: usize): void {
   F16_TABLE = p;

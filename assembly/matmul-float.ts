@@ -97,12 +97,12 @@ const ROW_TILE = 16;
   }
 }
 
-export function matmul_f32(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, r0: i32, r1: i32): void {
+export function matmul_f32(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, scratch: usize, r0: i32, r1: i32): void {
   drive(0, w, act, out, rows, cols, nTok, r0, r1);
 }
-export function matmul_f16(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, r0: i32, r1: i32): void {
+export function matmul_f16(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, scratch: usize, r0: i32, r1: i32): void {
   drive(1, w, act, out, rows, cols, nTok, r0, r1);
 }
-export function matmul_bf16(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, r0: i32, r1: i32): void {
+export function matmul_bf16(w: usize, act: usize, out: usize, rows: i32, cols: i32, nTok: i32, scratch: usize, r0: i32, r1: i32): void {
   drive(2, w, act, out, rows, cols, nTok, r0, r1);
 }

@@ -1,12 +1,14 @@
 // Finds, compiles and feature-checks the WebAssembly kernel module built from assembly/ by
-// `npm run build` (dist/wasm/kernels-simd.wasm). Compiled once per process; every thread and every
-// memory shard instantiates the same module. Node reads the file; browsers pass the bytes or a URL.
+// `npm run build`: dist/wasm/kernels-relaxed.wasm (relaxed SIMD) where the engine supports it, else
+// dist/wasm/kernels-simd.wasm (SIMD128). Compiled once per process; every thread and memory shard
+// instantiates the same module. Node reads the file; browsers pass the bytes or a URL.
 
 import { requireWasm, wasmApi, type WasmModule } from "./wasm-api.js";
 
 /** The kernel module's exports (see assembly/index.ts); pointers are byte addresses. */
 export interface KernelExports {
   set_f16_table(p: number): void;
+  relaxed_simd(): number;
   act_stride(kind: number, n: number, perm: number): number;
   quantize_q8_32(x: number, n: number, nTok: number, dst: number, stride: number, withSum: number, perm: number): void;
   quantize_q8_k(x: number, n: number, nTok: number, dst: number, stride: number, perm: number): void;
@@ -18,12 +20,17 @@ export interface KernelExports {
   [name: string]: unknown;
 }
 
-/** Where the build puts the module, relative to this file in src/ or dist/ (both three levels down). */
-const MODULE_URL = new URL("../../../dist/wasm/kernels-simd.wasm", import.meta.url);
+/** Where the build puts the modules, relative to this file in src/ or dist/ (both three levels down). */
+const SIMD_URL = new URL("../../../dist/wasm/kernels-simd.wasm", import.meta.url);
+const RELAXED_URL = new URL("../../../dist/wasm/kernels-relaxed.wasm", import.meta.url);
 
 /** A 1-function module using one SIMD128 instruction (i32x4.splat): validates iff SIMD is supported. */
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+]);
+/** The same with i16x8.relaxed_dot_i8x16_i7x16_s: validates iff relaxed SIMD is enabled. */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 0, 253, 17, 65, 0, 253, 17, 253, 146, 2, 11,
 ]);
 
 export function simdSupported(): boolean {
@@ -40,15 +47,44 @@ export function sharedMemorySupported(): boolean {
   }
 }
 
+/**
+ * Whether relaxed SIMD can be used. Node 20 (V8 11.3) has it behind --experimental-wasm-relaxed-simd,
+ * which takes effect for modules compiled after it is set; browsers ship it enabled.
+ * LLAMA_TS_RELAXED_SIMD=0 turns it off (the plain SIMD128 kernels give the same results).
+ */
+export async function relaxedSimdSupported(): Promise<boolean> {
+  if (!wasmApi) return false;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined>; versions?: { node?: string } } }).process;
+  if (env?.env?.LLAMA_TS_RELAXED_SIMD === "0") return false;
+  if (wasmApi.validate(RELAXED_PROBE)) return true;
+  if (env?.versions?.node) {
+    try {
+      (await import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+    } catch {
+      return false;
+    }
+  }
+  return wasmApi.validate(RELAXED_PROBE);
+}
+
 let compiled: Promise<WasmModule> | undefined;
 
 /**
- * The compiled kernel module. `source` overrides where it comes from (bytes or a URL, for
- * browsers and tests); by default Node reads dist/wasm/kernels-simd.wasm next to the package.
+ * The compiled kernel module: the relaxed-SIMD build where supported, else plain SIMD128. `source`
+ * overrides where it comes from (bytes or a URL, for browsers and tests).
  */
 export function kernelModule(source?: Uint8Array | URL | string): Promise<WasmModule> {
   if (source !== undefined) return compile(source);
-  compiled ??= compile(MODULE_URL);
+  compiled ??= (async () => {
+    if (await relaxedSimdSupported()) {
+      try {
+        return await compile(RELAXED_URL);
+      } catch {
+        // fall through to the plain build (e.g. only it was built)
+      }
+    }
+    return compile(SIMD_URL);
+  })();
   compiled.catch(() => (compiled = undefined));
   return compiled;
 }
@@ -58,7 +94,7 @@ async function compile(source: Uint8Array | URL | string): Promise<WasmModule> {
   let bytes: Uint8Array;
   if (source instanceof Uint8Array) bytes = source;
   else {
-    const url = typeof source === "string" ? new URL(source, MODULE_URL) : source;
+    const url = typeof source === "string" ? new URL(source, SIMD_URL) : source;
     if (url.protocol === "file:") {
       const { readFile } = await import("node:fs/promises");
       try {

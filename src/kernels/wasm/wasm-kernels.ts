@@ -44,6 +44,8 @@ export class WasmKernels implements Kernels {
     if (!this.disposed) loc.shard.alloc.release(loc.ptr);
   });
   private disposed = false;
+  /** The module is the relaxed-SIMD build (some types then take element-order activations). */
+  private relaxed = false;
 
   private constructor(
     private readonly module: WasmModule,
@@ -64,7 +66,7 @@ export class WasmKernels implements Kernels {
     const pool = opts.threads > 1 ? await ThreadPool.create(opts.threads, module, call) : undefined;
     const k = new WasmKernels(module, pool, opts.shardPages, fnTables);
     if (pool) poolFinalizer.register(k, pool, k);
-    k.addShard();
+    k.relaxed = k.addShard().exports.relaxed_simd() === 1;
     return k;
   }
 
@@ -120,7 +122,7 @@ export class WasmKernels implements Kernels {
   }
 
   prepareWeight(w: WeightMatrix): WeightMatrix {
-    if (!weightKind(w.type) || this.located.has(w.data)) return w;
+    if (!weightKind(w.type, this.relaxed) || this.located.has(w.data)) return w;
     const data = this.allocateWeight(w.data.byteLength, w.name);
     data.set(w.data);
     return { ...w, data };
@@ -136,6 +138,11 @@ export class WasmKernels implements Kernels {
     const ptr = shard.allocOrThrow(size, `scratch "${name}"`);
     this.scratch.set(key, { shard, ptr, bytes: size });
     return ptr;
+  }
+
+  /** 128 bytes per thread in a shard: the tile kernels' per-token accumulators. */
+  private tileScratch(shard: Shard): number {
+    return this.scratchIn(shard, "tiles", 128 * this.threads);
   }
 
   private copyIn(shard: Shard, name: string, src: Float32Array, n: number): number {
@@ -163,7 +170,7 @@ export class WasmKernels implements Kernels {
     for (const it of items) {
       const { w, out } = it;
       checkMatmul(out, w, x, nTokens, items[0]!.w.cols);
-      const loc = weightKind(w.type) ? this.located.get(w.data) : undefined;
+      const loc = weightKind(w.type, this.relaxed) ? this.located.get(w.data) : undefined;
       if (!loc) {
         jsKernels.matmul(out, w, x, nTokens);
         continue;
@@ -180,7 +187,7 @@ export class WasmKernels implements Kernels {
     const xPtr = this.copyIn(shard, "x", x, nTok * cols);
     const acts = new Map<string, { kind: ActivationKind; ptr: number; stride: number }>();
     for (const { w } of list) {
-      const kind = weightKind(w.type)!.act;
+      const kind = weightKind(w.type, this.relaxed)!.act;
       if (acts.has(kind.key)) continue;
       const stride = shard.exports.act_stride(kind.layout, cols, kind.perm);
       acts.set(kind.key, { kind, ptr: this.scratchIn(shard, `act:${kind.key}`, stride * nTok), stride });
@@ -195,9 +202,9 @@ export class WasmKernels implements Kernels {
     let off = outBase;
     const outs: number[] = [];
     for (const { w, loc } of list) {
-      const kind = weightKind(w.type)!;
+      const kind = weightKind(w.type, this.relaxed)!;
       const act = acts.get(kind.act.key)!;
-      subs.push({ op: kind.matmul, shard: shard.index, count: w.rows, align: ROW_ALIGN, args: [loc.ptr, act.ptr, off, w.rows, cols, nTok] });
+      subs.push({ op: kind.matmul, shard: shard.index, count: w.rows, align: ROW_ALIGN, args: [loc.ptr, act.ptr, off, w.rows, cols, nTok, this.tileScratch(shard)] });
       outs.push(off);
       off += w.rows * nTok * 4;
     }
@@ -301,7 +308,7 @@ function checkMatmul(out: Float32Array, w: WeightMatrix, x: Float32Array, nTok: 
   if (x.length < nTok * w.cols) throw new RangeError(`Input of ${x.length} values is too short for ${nTok}×${w.cols}`);
   if (out.length < nTok * w.rows) throw new RangeError(`Output of ${out.length} values is too short for ${nTok}×${w.rows}`);
   if (w.data.byteLength < w.rows * w.rowBytes) throw new RangeError(`Weight "${w.name}" holds ${w.data.byteLength} bytes, expected ${w.rows * w.rowBytes}`);
-  const kind = weightKind(w.type);
+  const kind = weightKind(w.type, false);
   if (kind && w.cols % kind.act.block !== 0) throw new RangeError(`Row length ${w.cols} of "${w.name}" is not a multiple of ${kind.act.block}`);
 }
 

@@ -23,6 +23,7 @@ export interface WeightKind {
 }
 
 const q8_0: ActivationKind = { key: "q8_0", op: "quantize_q8_32", layout: 0, perm: 0, extra: [0, 0], block: 32 };
+const q8_1: ActivationKind = { key: "q8_1", op: "quantize_q8_32", layout: 0, perm: 0, extra: [1, 0], block: 32 };
 const q8_0p: ActivationKind = { key: "q8_0p", op: "quantize_q8_32", layout: 0, perm: 1, extra: [0, 1], block: 32 };
 const q8_1p: ActivationKind = { key: "q8_1p", op: "quantize_q8_32", layout: 0, perm: 1, extra: [1, 1], block: 32 };
 const q8_k: ActivationKind = { key: "q8_k", op: "quantize_q8_k", layout: 1, perm: 0, extra: [0], block: 256 };
@@ -47,7 +48,16 @@ const KINDS: Partial<Record<GgmlType, WeightKind>> = {
   [GgmlType.Q6_K]: { matmul: "matmul_q6_k", act: q8_kp },
 };
 
+/** The relaxed-SIMD build multiplies these nibble types as bytes, against element-order activations. */
+const RELAXED: Partial<Record<GgmlType, WeightKind>> = {
+  [GgmlType.Q4_0]: { matmul: "matmul_q4_0", act: q8_0 },
+  [GgmlType.Q4_1]: { matmul: "matmul_q4_1", act: q8_1 },
+  [GgmlType.Q4_K]: { matmul: "matmul_q4_k", act: q8_k },
+  [GgmlType.Q5_K]: { matmul: "matmul_q5_k", act: q8_k },
+  [GgmlType.Q6_K]: { matmul: "matmul_q6_k", act: q8_k },
+};
+
 /** The WebAssembly route for a weight type, or undefined where only the JS kernels apply. */
-export function weightKind(type: GgmlType): WeightKind | undefined {
-  return KINDS[type];
+export function weightKind(type: GgmlType, relaxed: boolean): WeightKind | undefined {
+  return (relaxed && RELAXED[type]) || KINDS[type];
 }
