@@ -8,6 +8,7 @@ import type { StreamingDecoder } from "../tokenizer/tokenizer.js";
 import { Sampler, type SamplingParams } from "../sampling/sampler.js";
 import { logSoftmaxAt, topLogprobs } from "../sampling/logprobs.js";
 import { StopMatcher } from "../generation/stop-matcher.js";
+import { badRequest } from "./errors.js";
 
 /** Restricts which tokens may come next (the chat module's grammar / JSON-schema / tool constraints). */
 export interface Constraint {
@@ -152,7 +153,13 @@ export class Sequence {
       row = Float32Array.from(logits);
       spec.constraint.mask(row, spec.maxTokens - this.tokens.length);
     }
-    const picked = this.sampler!.sample(row);
+    let picked: { token: number; logprob: number };
+    try {
+      picked = this.sampler!.sample(row);
+    } catch (err) {
+      // Only the request can cause this (a logit_bias or constraint that leaves no token).
+      throw badRequest(`Sampling failed: ${(err as Error).message}`, spec.constraint ? null : "logit_bias", "sampling_failed");
+    }
     const token = picked.token;
     // Log-probabilities are those of the model, not of the constrained distribution.
     const logprob = spec.constraint ? logSoftmaxAt(logits, token) : picked.logprob;
