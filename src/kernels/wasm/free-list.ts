@@ -27,6 +27,11 @@ export class FreeList {
     return n;
   }
 
+  /** Bytes that could still be handed out (free ranges plus the never-used tail), fragmentation aside. */
+  get available(): number {
+    return this.limit - this.top + this.free.reduce((n, f) => n + f.end - f.start, 0);
+  }
+
   /** Whether `bytes` could be allocated without exceeding the memory's limit. */
   fits(bytes: number): boolean {
     const size = roundUp(bytes);

@@ -10,7 +10,7 @@ import type { AttentionShape, Kernels, KvBuffer, WeightMatrix } from "../kernels
 import { ThreadPool } from "../threads/pool.js";
 import { OPS, type SubJob } from "../threads/protocol.js";
 import { ALIGN } from "./free-list.js";
-import { Shard } from "./shard.js";
+import { MAX_PAGES, Shard } from "./shard.js";
 import type { WasmModule } from "./wasm-api.js";
 import { weightKind, type ActivationKind } from "./weight-kinds.js";
 
@@ -31,6 +31,9 @@ export interface WasmKernelsOptions {
  * trip costs microseconds on an idle machine but a scheduler slice when cores are oversubscribed.
  */
 const MIN_PARALLEL_WORK = 256 * 1024;
+
+/** Scratch room kept in every memory shard (a quarter of the shard when shards are smaller). */
+const SHARD_RESERVE = 256 * 1024 * 1024;
 
 /** Matrix rows per thread share are a multiple of this (keeps shares on whole cache lines). */
 const ROW_ALIGN = 16;
@@ -91,15 +94,27 @@ export class WasmKernels implements Kernels {
     return shard;
   }
 
-  /** A block in the newest shard that fits, opening a new shard when none does. */
+  /**
+   * Bytes every shard keeps free of weights and KV buffers for the scratch of the operations that
+   * run in it (inputs, converted activations, outputs).
+   */
+  private get reserve(): number {
+    return Math.min(SHARD_RESERVE, Math.floor(((this.shardPages ?? MAX_PAGES) * 65536) / 4));
+  }
+
+  /** A block in one of the newest shards that fits beside its reserve, else in a new shard. */
   private place(bytes: number, what: string): Loc {
     this.checkLive();
     for (let i = this.shards.length - 1; i >= Math.max(0, this.shards.length - 2); i--) {
       const s = this.shards[i]!;
+      if (s.alloc.available - bytes < this.reserve) continue;
       const p = s.alloc.alloc(bytes);
       if (p >= 0) return { shard: s, ptr: p };
     }
     const s = this.addShard();
+    if (s.alloc.available - bytes < this.reserve) {
+      throw new RangeError(`Cannot allocate ${bytes} bytes for ${what}: larger than one WebAssembly memory can hold`);
+    }
     return { shard: s, ptr: s.allocOrThrow(bytes, what) };
   }
 
@@ -182,7 +197,25 @@ export class WasmKernels implements Kernels {
     for (const [shard, list] of byShard) this.matmulShard(shard, list, x, nTokens);
   }
 
+  /** The products of one shard's weights, in steps of as many tokens as its scratch budget allows. */
   private matmulShard(shard: Shard, list: { out: Float32Array; w: WeightMatrix; loc: Loc }[], x: Float32Array, nTok: number): void {
+    const cols = list[0]!.w.cols;
+    const strides = new Map<string, number>();
+    for (const { w } of list) {
+      const kind = weightKind(w.type, this.relaxed)!.act;
+      strides.set(kind.key, shard.exports.act_stride(kind.layout, cols, kind.perm));
+    }
+    const perToken = 4 * cols + [...strides.values()].reduce((a, b) => a + b, 0) + 4 * list.reduce((a, { w }) => a + w.rows, 0);
+    let step = Math.max(1, Math.min(nTok, Math.floor(this.reserve / 2 / perToken)));
+    if (step < nTok && step > 4) step -= step % 4; // whole four-token tiles
+    for (let t0 = 0; t0 < nTok; t0 += step) {
+      const n = Math.min(step, nTok - t0);
+      const part = list.map(({ out, w, loc }) => ({ out: out.subarray(t0 * w.rows, (t0 + n) * w.rows), w, loc }));
+      this.matmulStep(shard, part, x.subarray(t0 * cols, (t0 + n) * cols), n);
+    }
+  }
+
+  private matmulStep(shard: Shard, list: { out: Float32Array; w: WeightMatrix; loc: Loc }[], x: Float32Array, nTok: number): void {
     const cols = list[0]!.w.cols;
     const xPtr = this.copyIn(shard, "x", x, nTok * cols);
     const acts = new Map<string, { kind: ActivationKind; ptr: number; stride: number }>();
@@ -220,8 +253,8 @@ export class WasmKernels implements Kernels {
     this.checkLive();
     if (x.length < nTokens * n || out.length < nTokens * n || weight.length < n) throw new RangeError(`RMSNorm of ${nTokens}×${n} values overruns its buffers`);
     const s = this.shards[0]!;
-    const xp = this.copyIn(s, "norm:x", x, nTokens * n);
-    const wp = this.copyIn(s, "norm:w", weight, n);
+    const xp = this.copyIn(s, "ew:a", x, nTokens * n);
+    const wp = this.copyIn(s, "ew:b", weight, n);
     this.run([{ op: "rms_norm", shard: 0, count: nTokens, align: 1, args: [xp, xp, wp, n, eps] }], nTokens * n * 8);
     out.set(s.f32(xp, nTokens * n));
   }
@@ -234,9 +267,9 @@ export class WasmKernels implements Kernels {
       throw new RangeError(`RoPE of ${nTokens}×${nHeads}×${headDim} values overruns its buffers`);
     }
     const s = this.shards[0]!;
-    const xp = this.copyIn(s, "rope:x", x, n);
-    const cp = this.copyIn(s, "rope:cos", cos, nTokens * half);
-    const sp = this.copyIn(s, "rope:sin", sin, nTokens * half);
+    const xp = this.copyIn(s, "ew:a", x, n);
+    const cp = this.copyIn(s, "ew:b", cos, nTokens * half);
+    const sp = this.copyIn(s, "ew:c", sin, nTokens * half);
     this.run([{ op: "rope", shard: 0, count: nTokens * nHeads, align: 1, args: [xp, nHeads, headDim, cp, sp] }], n * 4);
     x.set(s.f32(xp, n));
   }
@@ -245,8 +278,8 @@ export class WasmKernels implements Kernels {
     this.checkLive();
     if (gate.length < n || up.length < n || out.length < n) throw new RangeError(`SwiGLU of ${n} values overruns its buffers`);
     const s = this.shards[0]!;
-    const gp = this.copyIn(s, "swiglu:gate", gate, n);
-    const up_ = this.copyIn(s, "swiglu:up", up, n);
+    const gp = this.copyIn(s, "ew:a", gate, n);
+    const up_ = this.copyIn(s, "ew:b", up, n);
     this.run([{ op: "swiglu", shard: 0, count: n, align: 256, args: [gp, gp, up_] }], n * 40);
     out.set(s.f32(gp, n));
   }
@@ -255,8 +288,8 @@ export class WasmKernels implements Kernels {
     this.checkLive();
     if (x.length < n || y.length < n) throw new RangeError(`Add of ${n} values overruns its buffers`);
     const s = this.shards[0]!;
-    const xp = this.copyIn(s, "add:x", x, n);
-    const yp = this.copyIn(s, "add:y", y, n);
+    const xp = this.copyIn(s, "ew:a", x, n);
+    const yp = this.copyIn(s, "ew:b", y, n);
     this.run([{ op: "add", shard: 0, count: n, align: 256, args: [xp, yp] }], n * 4);
     x.set(s.f32(xp, n));
   }
