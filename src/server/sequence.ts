@@ -171,7 +171,8 @@ export class Sequence {
     const out = this.stops!.push(this.decoder!.push(token));
     this.text += out.text;
     const event: TokenEvent = { token, text: out.text, logprob };
-    if (spec.topLogprobs !== null) event.top = topLogprobs(logits, spec.topLogprobs);
+    // topLogprobs(…, 0) would still scan the whole vocabulary (~5 ms at 128k tokens).
+    if (spec.topLogprobs !== null) event.top = spec.topLogprobs > 0 ? topLogprobs(logits, spec.topLogprobs) : [];
     this.onToken(event);
     if (out.stopped) return this.finish("stop-string");
     if (spec.constraint?.mustEnd?.()) return this.finish("eog");

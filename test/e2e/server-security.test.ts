@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,5 +148,40 @@ describe("binding", () => {
     const badUp = cli(["-m", path, "--upstream", "nourl"]);
     assert.equal(badUp.status, 2);
     assert.match(badUp.stderr, /must look like name=URL/);
+  });
+
+  test("the CLI serves with keys from a file, under its alias, and stops on SIGTERM", { timeout: 120_000 }, async () => {
+    const keyFile = join(path, "..", "cli-keys.txt");
+    await writeFile(keyFile, "# team keys\ncli-key-1\n\ncli-key-2\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "-m", path, "--port", "0", "--api-key-file", keyFile, "--alias", "cli-model", "--parallel", "2"], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let log = "";
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "listening" line: ${log}`)), 60_000);
+        child.stderr.on("data", () => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`exited with ${code}: ${log}`)));
+      });
+      assert.match(log, /model "cli-model", 2 slots/);
+      assert.match(log, /2 API key\(s\)/);
+      assert.equal((await fetch(`${url}/v1/models`)).status, 401);
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "cli-key-2", maxRetries: 0 });
+      assert.equal((await client.models.list()).data[0]!.id, "cli-model");
+      const r = await client.chat.completions.create({ model: "cli-model", messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
+      assert.equal(r.usage!.completion_tokens <= 3, true);
+    } finally {
+      const exited = child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, "a clean exit after SIGTERM");
+    }
   });
 });
