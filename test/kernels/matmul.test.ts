@@ -57,7 +57,7 @@ for (const { name, kernels } of backends) {
         let seed = 1;
         for (const cols of widths(type)) {
           for (const rows of [1, 17, 40]) {
-            for (const nTok of [1, 2, 5]) {
+            for (const nTok of [1, 2, 5, 9]) {
               const w = makeWeight(type, rows, cols, seed++);
               const x = randomArray(nTok * cols, random(seed++), 3);
               const want = new Float32Array(nTok * rows);
