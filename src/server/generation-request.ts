@@ -91,6 +91,8 @@ export function submit(ctx: ServerContext, specs: GenerateSpec[], signal: AbortS
     throw err;
   }
   const cancel = () => seqs.forEach((s) => ctx.scheduler.cancel(s));
+  // One failed choice fails the request: stop computing the others.
+  for (const s of seqs) s.done.catch(cancel);
   if (signal.aborted) cancel();
   else signal.addEventListener("abort", cancel, { once: true });
   void Promise.allSettled(seqs.map((s) => s.done)).then(() => signal.removeEventListener("abort", cancel));
