@@ -1,5 +1,5 @@
 // llama.ts public API, in data-flow order: gguf → tensors → kernels → model → tokenizer →
-// sampling → generation, plus model synthesis for tests.
+// sampling → generation → chat (templates, tools, structured output), plus model synthesis for tests.
 
 export { GgufFile } from "./gguf/gguf-file.js";
 export { parseGgufHeader } from "./gguf/parse.js";
@@ -26,6 +26,9 @@ export { Sampler } from "./sampling/sampler.js";
 export type { SamplingParams } from "./sampling/sampler.js";
 
 export type { GenerateOptions, GenerationPiece, GenerationResult, GenerationTimings, FinishReason } from "./generation/generate.js";
+
+export { ChatSession, renderChat, createConstraint, parseToolCalls, ToolCallStream, jsonSchemaToGbnf, ChatTemplateError, GrammarError } from "./chat/index.js";
+export type { ChatMessage, ToolDefinition, ParsedToolCall, ConstraintSpec, Constraint, ChatSessionOptions, ChatTurnResult, ChatDelta } from "./chat/index.js";
 
 export { synthesizeModel } from "./synth/synth.js";
 export type { SynthOptions } from "./synth/synth.js";

@@ -4,15 +4,17 @@
 // code_interpreter. Arguments are returned as the JSON text the model wrote (OpenAI's convention).
 // Reference: /work/shared/docs/llama-reference.md §5.5.
 
-import { randomBytes } from "node:crypto";
 import { BUILTIN_TOOLS } from "./template.js";
 import type { ParsedToolCall, ToolDefinition } from "./types.js";
 
 export const PYTHON_TAG = "<|python_tag|>";
 
-/** A new OpenAI-style call id. */
+const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A new OpenAI-style call id (Web Crypto, so it works in browsers too). */
 export function toolCallId(): string {
-  return "call_" + randomBytes(12).toString("base64url");
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "call_" + Array.from(bytes, (b) => ID_CHARS[b % ID_CHARS.length]).join("");
 }
 
 const isWs = (c: string | undefined) => c === " " || c === "\n" || c === "\t" || c === "\r";

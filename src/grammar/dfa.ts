@@ -9,18 +9,17 @@ import type { Program } from "./program.js";
 import { StackStore } from "./stacks.js";
 
 export const DEAD = 0;
-const UNKNOWN = -1;
 /** Smallest code point a UTF-8 sequence of each length may encode. */
 const MIN_CODE_POINT = [0, 0, 0x80, 0x800, 0x10000];
 
-/** Grow-only Int32 table. */
+/** Grow-only transition table storing next state + 1, so a fresh (zeroed) entry means "not computed". */
 class Table {
-  data = new Int32Array(256 * 64).fill(UNKNOWN);
+  data = new Int32Array(256 * 64);
   ensure(n: number): void {
     if (n <= this.data.length) return;
     let size = this.data.length;
     while (size < n) size *= 2;
-    const next = new Int32Array(size).fill(UNKNOWN);
+    const next = new Int32Array(size);
     next.set(this.data);
     this.data = next;
   }
@@ -43,7 +42,7 @@ export class GrammarDfa {
     posCost: (pos: number) => number,
   ) {
     this.stacks = new StackStore(program, posCost);
-    this.trans.data.fill(DEAD, 0, 256); // the dead state stays dead
+    this.trans.data.fill(DEAD + 1, 0, 256); // the dead state stays dead
     this.initial = this.state(this.stacks.initial(), 0, 0);
   }
 
@@ -100,7 +99,7 @@ export class GrammarDfa {
     return out;
   }
 
-  /** The transition table: entry s * 256 + byte is the next state, or -1 if not computed yet (then call step). */
+  /** The transition table: entry s * 256 + byte is the next state + 1, or 0 if not computed yet (then call step). */
   get table(): Int32Array {
     return this.trans.data;
   }
@@ -108,12 +107,11 @@ export class GrammarDfa {
   /** The state after one byte (DEAD if the grammar cannot continue with it). */
   step(s: number, byte: number): number {
     const i = s * 256 + byte;
-    let t = this.trans.data[i]!;
-    if (t === UNKNOWN) {
-      t = this.computeStep(s, byte);
-      this.trans.data[i] = t; // computeStep may grow the table; index after
-    }
-    return t;
+    const t = this.trans.data[i]! - 1;
+    if (t >= 0) return t;
+    const next = this.computeStep(s, byte);
+    this.trans.data[i] = next + 1; // computeStep may grow the table; index after
+    return next;
   }
 
   /** Runs bytes from a state; DEAD as soon as one is refused. */

@@ -76,7 +76,7 @@ export class GrammarEngine {
       let d = common;
       for (; d < len; d++) {
         const b = bytes[start + d]!;
-        let nx = table[st * 256 + b]!;
+        let nx = table[st * 256 + b]! - 1;
         if (nx < 0) {
           nx = dfa.step(st, b);
           table = dfa.table; // computing a transition may grow the table

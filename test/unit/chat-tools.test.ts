@@ -45,7 +45,7 @@ describe("parseToolCalls", () => {
       }
       assert.equal(r.content, "");
       assert.deepEqual(r.toolCalls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) })), expected);
-      for (const c of r.toolCalls) assert.match(c.id, /^call_[A-Za-z0-9_-]{16}$/);
+      for (const c of r.toolCalls) assert.match(c.id, /^call_[A-Za-z0-9]{16}$/);
     });
   }
   test("text after the calls is content", () => {
