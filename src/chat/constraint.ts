@@ -6,6 +6,7 @@ import { GrammarConstraint, grammarEngine } from "../grammar/grammar-constraint.
 import type { Constraint } from "../grammar/constraint.js";
 import { jsonObjectGbnf, jsonSchemaToGbnf } from "../grammar/json-schema.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
+import { greedyCut, vocabIndex } from "../grammar/vocab-index.js";
 import { toolCallGbnf, type ToolConstraintChoice } from "./tool-grammar.js";
 import type { ToolDefinition } from "./types.js";
 
@@ -34,4 +35,12 @@ export function constraintGbnf(tokenizer: Tokenizer, spec: ConstraintSpec): stri
 /** A fresh Constraint for one generation; compiled grammars and vocabulary masks are shared between calls. */
 export function createConstraint(tokenizer: Tokenizer, spec: ConstraintSpec): Constraint {
   return new GrammarConstraint(grammarEngine(tokenizer, constraintGbnf(tokenizer, spec)));
+}
+
+/**
+ * Builds the per-vocabulary tables constraints need (sorted token bytes, piece set; about 0.5 s for
+ * Llama 3's 128256 tokens) now rather than on the first constrained request.
+ */
+export function prepareConstraints(tokenizer: Tokenizer): void {
+  greedyCut(vocabIndex(tokenizer), new Uint8Array(0));
 }

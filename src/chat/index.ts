@@ -5,7 +5,7 @@
 
 export { renderChat, chatTemplateFor, normalizeMessages, BUILTIN_TOOLS } from "./template.js";
 export type { RenderChatOptions, ChatModelLike } from "./template.js";
-export { createConstraint, constraintGbnf } from "./constraint.js";
+export { createConstraint, constraintGbnf, prepareConstraints } from "./constraint.js";
 export type { ConstraintSpec } from "./constraint.js";
 export type { Constraint } from "../grammar/constraint.js";
 export { parseToolCalls, toolCallId, PYTHON_TAG } from "./tool-calls.js";

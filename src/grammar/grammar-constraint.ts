@@ -1,7 +1,8 @@
 // A grammar as a token-level Constraint. For each grammar state the engine computes, once, the
-// cost left after every token (fewest bytes to a complete match, or "forbidden") by walking the
+// cost left after every token (tokens to a complete match, or "forbidden") by walking the
 // sorted vocabulary through the byte DFA; masking is then one pass comparing those costs with the
-// budget. Engines are shared per (tokenizer, grammar) so a server's requests reuse the tables.
+// budget. Engines are shared per (tokenizer, grammar) so a server's requests reuse the tables
+// (at most 16 grammars per tokenizer, 24 MB of cached rows each).
 // Reference: llama.cpp src/llama-grammar.cpp `llama_grammar_apply_impl` (EOG allowed only when
 // the grammar is complete; empty pieces rejected), `llama_grammar_accept_impl`.
 
@@ -15,15 +16,59 @@ import { greedyCut, vocabIndex, type VocabIndex } from "./vocab-index.js";
 
 const FORBIDDEN = 0xffff;
 const MAX_COST = 0xfffe;
-/** Memory for cached per-state cost rows (2 bytes per vocabulary entry each). */
-const CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One state's costs after each token: dense (one entry per token) when many tokens are allowed,
+ * sparse (allowed ids and their costs) when few are, which is most states outside free text.
+ */
+export interface CostRow {
+  dense?: Uint16Array;
+  ids?: Int32Array;
+  costs?: Uint16Array;
+  bytes: number;
+}
+
+function compact(full: Uint16Array): CostRow {
+  let allowed = 0;
+  for (let t = 0; t < full.length; t++) if (full[t] !== FORBIDDEN) allowed++;
+  if (allowed * 6 >= full.length * 2) return { dense: full.slice(), bytes: full.length * 2 };
+  const ids = new Int32Array(allowed);
+  const costs = new Uint16Array(allowed);
+  for (let t = 0, k = 0; t < full.length; t++) {
+    if (full[t] !== FORBIDDEN) {
+      ids[k] = t;
+      costs[k++] = full[t]!;
+    }
+  }
+  return { ids, costs, bytes: allowed * 6 + 64 };
+}
+
+/** The cost after token `t` in a row (FORBIDDEN if refused). */
+export function rowCost(row: CostRow, t: number): number {
+  if (row.dense) return row.dense[t]!;
+  const ids = row.ids!;
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid] === t) return row.costs![mid]!;
+    if (ids[mid]! < t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return FORBIDDEN;
+}
+/** Memory for one engine's cached per-state cost rows (2 bytes per vocabulary entry each). */
+const CACHE_BYTES = 24 * 1024 * 1024;
+/** An engine with more DFA states than this is replaced for new constraints (its tables keep growing otherwise). */
+const MAX_STATES = 50_000;
 
 export class GrammarEngine {
   readonly dfa: GrammarDfa;
   readonly vocab: VocabIndex;
-  private readonly rows = new Map<number, Uint16Array>();
-  private readonly maxRows: number;
-  private stateAt: Int32Array;
+  private readonly rows = new Map<number, CostRow>();
+  private cachedBytes = 0;
+  private readonly scratch: Uint16Array;
+  private readonly stateAt: Int32Array;
   /** Statistics for benchmarks: rows computed by a vocabulary walk, and rows served from cache. */
   readonly stats = { walks: 0, hits: 0, walkMs: 0 };
 
@@ -36,12 +81,12 @@ export class GrammarEngine {
     // Completion costs in tokens: cheapest texts cut greedily into this vocabulary's pieces.
     const program = new Program(parsed, (ref) => resolveToken(tokenizer, ref), (bytes) => greedyCut(this.vocab, bytes));
     this.dfa = new GrammarDfa(program, (pos) => program.seqCost[pos]!);
-    this.maxRows = Math.max(4, Math.floor(CACHE_BYTES / (2 * this.vocab.nVocab)));
+    this.scratch = new Uint16Array(this.vocab.nVocab);
     this.stateAt = new Int32Array(this.vocab.maxLen + 1);
   }
 
   /** Cost after each token from state `s` (FORBIDDEN where the grammar refuses it). */
-  row(s: number): Uint16Array {
+  row(s: number): CostRow {
     let r = this.rows.get(s);
     if (r) {
       this.stats.hits++;
@@ -50,18 +95,24 @@ export class GrammarEngine {
       return r;
     }
     const t0 = performance.now();
-    r = this.walk(s);
+    r = compact(this.walk(s));
     this.stats.walks++;
     this.stats.walkMs += performance.now() - t0;
-    if (this.rows.size >= this.maxRows) this.rows.delete(this.rows.keys().next().value!);
+    this.cachedBytes += r.bytes;
+    while (this.cachedBytes > CACHE_BYTES && this.rows.size > 0) {
+      const [oldest, row] = this.rows.entries().next().value!;
+      this.rows.delete(oldest);
+      this.cachedBytes -= row.bytes;
+    }
     this.rows.set(s, r);
     return r;
   }
 
+  /** Walks the vocabulary from state `s` into a scratch row (valid until the next walk). */
   private walk(s: number): Uint16Array {
-    const { order, lcp, offsets, bytes, nVocab } = this.vocab;
+    const { order, lcp, offsets, bytes } = this.vocab;
     const dfa = this.dfa;
-    const out = new Uint16Array(nVocab).fill(FORBIDDEN);
+    const out = this.scratch.fill(FORBIDDEN);
     const stateAt = this.stateAt;
     stateAt[0] = s;
     let table = dfa.table;
@@ -131,21 +182,51 @@ function resolveToken(tokenizer: Tokenizer, ref: TokenRef): number {
 }
 
 const engines = new WeakMap<Tokenizer, Map<string, GrammarEngine>>();
-const MAX_ENGINES = 32;
+const MAX_ENGINES = 16;
 
-/** The engine for a grammar text, shared by every constraint on the same tokenizer (LRU of 32). */
+/** The engine for a grammar text, shared by every constraint on the same tokenizer (LRU of 16). */
 export function grammarEngine(tokenizer: Tokenizer, gbnf: string): GrammarEngine {
   let m = engines.get(tokenizer);
   if (!m) engines.set(tokenizer, (m = new Map()));
   let e = m.get(gbnf);
-  if (e) {
+  if (e && e.dfa.stateCount <= MAX_STATES) {
     m.delete(gbnf);
   } else {
+    if (e) m.delete(gbnf); // constraints already using it keep it; new ones start afresh
     e = new GrammarEngine(tokenizer, gbnf);
     if (m.size >= MAX_ENGINES) m.delete(m.keys().next().value!);
   }
   m.set(gbnf, e);
   return e;
+}
+
+// Cost estimates are upper bounds and need not shrink by exactly one per token; when no token
+// fits the budget, the tokens closest to a complete output are kept so the output still closes.
+function maskDense(row: Uint16Array, logits: Float32Array, limit: number): number {
+  let best = FORBIDDEN;
+  for (let t = 0; t < row.length && best > limit; t++) if (row[t]! < best && logits[t]! > -Infinity) best = row[t]!;
+  const threshold = best <= limit || best === FORBIDDEN ? limit : best;
+  let allowed = 0;
+  for (let t = 0; t < row.length; t++) {
+    if (row[t]! > threshold) logits[t] = -Infinity;
+    else if (logits[t]! > -Infinity) allowed++;
+  }
+  return allowed;
+}
+
+function maskSparse(ids: Int32Array, costs: Uint16Array, logits: Float32Array, limit: number): number {
+  let best = FORBIDDEN;
+  for (let k = 0; k < ids.length; k++) if (costs[k]! < best && logits[ids[k]!]! > -Infinity) best = costs[k]!;
+  const threshold = best <= limit || best === FORBIDDEN ? limit : best;
+  const kept = new Float32Array(ids.length);
+  for (let k = 0; k < ids.length; k++) kept[k] = costs[k]! <= threshold ? logits[ids[k]!]! : -Infinity;
+  logits.fill(-Infinity);
+  let allowed = 0;
+  for (let k = 0; k < ids.length; k++) {
+    logits[ids[k]!] = kept[k]!;
+    if (kept[k]! > -Infinity) allowed++;
+  }
+  return allowed;
 }
 
 /** One generation's position in a grammar. */
@@ -165,16 +246,7 @@ export class GrammarConstraint implements Constraint {
     const row = this.engine.row(this.state);
     // A token is allowed if a complete output still fits in the tokens left after it.
     const limit = tokensLeft === undefined || tokensLeft - 1 >= MAX_COST ? MAX_COST : Math.max(tokensLeft - 1, 0);
-    // Cost estimates are upper bounds and need not shrink by exactly one per token; when no token
-    // fits the budget, the tokens closest to a complete output are kept so the output still closes.
-    let best = FORBIDDEN;
-    for (let t = 0; t < row.length && best > limit; t++) if (row[t]! < best && logits[t]! > -Infinity) best = row[t]!;
-    const threshold = best <= limit || best === FORBIDDEN ? limit : best;
-    let allowed = 0;
-    for (let t = 0; t < row.length; t++) {
-      if (row[t]! > threshold) logits[t] = -Infinity;
-      else if (logits[t]! > -Infinity) allowed++;
-    }
+    const allowed = row.dense ? maskDense(row.dense, logits, limit) : maskSparse(row.ids!, row.costs!, logits, limit);
     if (allowed === 0) {
       throw new GrammarError(
         tokensLeft !== undefined && this.minTokensToComplete() > tokensLeft

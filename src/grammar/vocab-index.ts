@@ -19,12 +19,17 @@ export interface VocabIndex {
   /** Per token id: its bytes, or undefined for control / empty tokens. */
   pieces: (Uint8Array | undefined)[];
   eog: Int32Array;
-  /** Pieces of up to GREEDY_MAX bytes, as latin1 strings, for greedyTokenCount. */
+  /** Pieces of up to GREEDY_MAX bytes, as one-character-per-byte strings, for greedyCut. */
   short?: Set<string>;
 }
 
 const GREEDY_MAX = 16;
-const latin1 = new TextDecoder("latin1");
+/** Bytes as a string of one character per byte (U+0000..U+00FF). */
+function byteString(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
+}
 
 /**
  * A greedy longest-match cut of `bytes` into vocabulary pieces: cost[i] = tokens that spell
@@ -34,9 +39,9 @@ const latin1 = new TextDecoder("latin1");
 export function greedyCut(v: VocabIndex, bytes: Uint8Array): Int32Array {
   if (!v.short) {
     v.short = new Set();
-    for (const p of v.pieces) if (p && p.length <= GREEDY_MAX) v.short.add(latin1.decode(p));
+    for (const p of v.pieces) if (p && p.length <= GREEDY_MAX) v.short.add(byteString(p));
   }
-  const s = latin1.decode(bytes);
+  const s = byteString(bytes);
   const cost = new Int32Array(s.length + 1);
   for (let i = s.length - 1; i >= 0; i--) {
     let len = Math.min(GREEDY_MAX, s.length - i);
@@ -48,11 +53,6 @@ export function greedyCut(v: VocabIndex, bytes: Uint8Array): Int32Array {
 
 const cache = new WeakMap<Tokenizer, VocabIndex>();
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
 
 export function vocabIndex(tokenizer: Tokenizer): VocabIndex {
   let v = cache.get(tokenizer);
@@ -68,7 +68,14 @@ export function vocabIndex(tokenizer: Tokenizer): VocabIndex {
     pieces[t] = p;
     ids.push(t);
   }
-  ids.sort((a, b) => compareBytes(pieces[a]!, pieces[b]!) || a - b);
+  // Sorted as one-character-per-byte strings: byte order, at the speed of native string comparison.
+  const keys: string[] = new Array(n);
+  for (const t of ids) keys[t] = byteString(pieces[t]!);
+  ids.sort((a, b) => {
+    const x = keys[a]!;
+    const y = keys[b]!;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
   const order = Int32Array.from(ids);
   const lcp = new Int32Array(order.length);
   const offsets = new Int32Array(order.length + 1);

@@ -6,7 +6,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createConstraint } from "../../src/chat/index.js";
 import { DEAD } from "../../src/grammar/dfa.js";
-import { GrammarConstraint, grammarEngine, type GrammarEngine } from "../../src/grammar/grammar-constraint.js";
+import { GrammarConstraint, grammarEngine, rowCost, type GrammarEngine } from "../../src/grammar/grammar-constraint.js";
 import { jsonSchemaToGbnf } from "../../src/grammar/json-schema.js";
 import { buildVocabMetadata } from "../../src/synth/vocab.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
@@ -43,11 +43,13 @@ describe("grammar masks", () => {
       for (let t = 0; t < llama3.nVocab; t++) {
         const next = llama3.eogTokens.has(t) ? (engine.dfa.isComplete(s) ? s : DEAD) : engine.next(s, t);
         const expected = next === DEAD ? 0xffff : Math.min(engine.dfa.cost(next), 0xfffe);
-        const got = llama3.eogTokens.has(t) ? (row[t] === 0xffff ? 0xffff : engine.dfa.cost(s)) : row[t];
-        if (got !== expected) assert.fail(`after ${JSON.stringify(prefix)}: token ${t} ${JSON.stringify(llama3.decode([t]))} row ${row[t]} expected ${expected}`);
+        const cost = rowCost(row, t);
+        const got = llama3.eogTokens.has(t) ? (cost === 0xffff ? 0xffff : engine.dfa.cost(s)) : cost;
+        if (got !== expected) assert.fail(`after ${JSON.stringify(prefix)}: token ${t} ${JSON.stringify(llama3.decode([t]))} row ${cost} expected ${expected}`);
         if (expected !== 0xffff) allowed++;
       }
       assert.ok(allowed > 0);
+      assert.equal(row.dense === undefined, allowed * 3 < llama3.nVocab, "few allowed tokens are stored sparsely");
     }
   });
 
