@@ -237,6 +237,7 @@ export class GrammarConstraint implements Constraint {
   constructor(readonly engine: GrammarEngine) {
     this.state = engine.dfa.initial;
     if (this.state === DEAD) throw new GrammarError("The grammar matches nothing");
+    if (engine.dfa.cost(this.state) === Infinity) throw new GrammarError("The grammar has no finite complete output (every rule keeps going)");
   }
 
   mask(logits: Float32Array, tokensLeft?: number): void {

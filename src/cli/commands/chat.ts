@@ -142,7 +142,7 @@ async function repl(session: ChatSession, verbose: boolean): Promise<void> {
         const t = r.value;
         out.write(t.finishReason === "aborted" ? " [stopped]\n" : "\n");
         if (t.dropped.length > 0) note(`(dropped ${t.dropped.length} old messages to fit the context)`);
-        if (verbose) {
+        if (verbose && t.finishReason !== "aborted") {
           note(
             `[prompt ${t.promptTokens} tokens, ${t.timings.reusedTokens} reused; first token after ${t.timings.timeToFirstTokenMs.toFixed(0)} ms; ` +
               `${t.timings.generatedTokens} tokens at ${t.timings.generatedTokensPerSecond.toFixed(1)} tok/s; ${t.finishReason}]`,
