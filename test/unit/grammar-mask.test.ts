@@ -69,7 +69,7 @@ describe("grammar masks", () => {
     assert.throws(() => createConstraint(llama3, { type: "grammar", gbnf: `root ::= "a"` }).accept(128009), /before the output is complete/);
     assert.throws(() => createConstraint(llama3, { type: "grammar", gbnf: `root ::= "a"` }).accept(llama3.encode("b", { addSpecial: false })[0]!), /not allowed by the grammar/);
     assert.throws(() => createConstraint(llama3, { type: "grammar", gbnf: `root ::= "a" root` }), /no finite complete output/);
-    assert.throws(() => createConstraint(llama3, { type: "grammar", gbnf: `root ::= [^\x00-\U0010FFFF]` }), /no finite complete output/);
+    assert.throws(() => createConstraint(llama3, { type: "grammar", gbnf: String.raw`root ::= [^\x00-\U0010FFFF]` }), /no finite complete output/);
   });
 
   test("token elements match control tokens whole: <|python_tag|> and <[id]>", () => {
