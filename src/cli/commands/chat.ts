@@ -5,7 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { ChatSession, type ContextPolicy, type TurnOptions } from "../../chat/index.js";
+import { ChatSession, chatTemplateFor, type ContextPolicy, type TurnOptions } from "../../chat/index.js";
 import { intOption, numberOption, UsageError } from "../errors.js";
 import { loadForCli } from "./load.js";
 
@@ -55,6 +55,11 @@ export function registerChat(program: Command): void {
         throw new UsageError(`--context-policy takes "error" or "drop-oldest", got "${opts.contextPolicy}"`);
       }
       const model = await loadForCli(opts.model, opts.threads);
+      try {
+        chatTemplateFor(model);
+      } catch (e) {
+        throw new UsageError((e as Error).message, "use a chat (instruct) model, or a Llama 3.x / Llama 2 vocabulary");
+      }
       const generation: TurnOptions = {
         ...(opts.nPredict !== -1 && { maxTokens: opts.nPredict }),
         ...(opts.temp !== undefined && { temperature: opts.temp }),
