@@ -308,3 +308,96 @@ export const Q6_K: i32 = 6;
   }
   return result(s01, s23);
 }
+
+// ---- decode: two rows against one token, accumulators in registers ----
+
+/** Scales (i16 lanes 0..7) and mins (i16 lanes 0..7) of a Q4_K/Q5_K super-block at p. */
+@inline function k4Scales(p: usize): v128 {
+  const u0 = load<u32>(p, 4);
+  const u1 = load<u32>(p, 8);
+  const u2 = load<u32>(p, 12);
+  return i32x4(
+    u0 & 0x3f3f3f3f,
+    (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4),
+    u1 & 0x3f3f3f3f,
+    ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4),
+  );
+}
+
+/** Σ sc·Σ level·a of chunk c of one Q4_K/Q5_K row (relaxed path), added to acc. */
+@inline function k4ChunkRow(kind: i32, p: usize, c: i32, a0: v128, a1: v128, a2: v128, a3: v128, bLo: v128, bHi: v128, acc: v128): v128 {
+  const qs = p + (kind == Q5_K ? 48 : 16) + (<usize>c << 5);
+  const v0 = v128.load(qs);
+  const v1 = v128.load(qs, 16);
+  const m = i8x16.splat(0x0f);
+  let lo0 = v128.and(v0, m);
+  let lo1 = v128.and(v1, m);
+  let hi0 = v128.and(i16x8.shr_u(v0, 4), m);
+  let hi1 = v128.and(i16x8.shr_u(v1, 4), m);
+  if (kind == Q5_K) {
+    const one = i8x16.splat(1);
+    const h0 = v128.load(p + 16);
+    const h1 = v128.load(p + 32);
+    lo0 = v128.or(lo0, i16x8.shl(v128.and(i16x8.shr_u(h0, 2 * c), one), 4));
+    lo1 = v128.or(lo1, i16x8.shl(v128.and(i16x8.shr_u(h1, 2 * c), one), 4));
+    hi0 = v128.or(hi0, i16x8.shl(v128.and(i16x8.shr_u(h0, 2 * c + 1), one), 4));
+    hi1 = v128.or(hi1, i16x8.shl(v128.and(i16x8.shr_u(h1, 2 * c + 1), one), 4));
+  }
+  const sLo = i16x8.add(rdot(a0, lo0), rdot(a1, lo1));
+  const sHi = i16x8.add(rdot(a2, hi0), rdot(a3, hi1));
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(sLo, bLo), i32x4.dot_i16x8_s(sHi, bHi)));
+}
+
+@inline function k4RowBlock(kind: i32, p: usize, A: usize, sc16: v128): v128 {
+  let acc = i32x4.splat(0);
+  acc = k4ChunkRow(kind, p, 0, v128.load(A), v128.load(A, 16), v128.load(A, 32), v128.load(A, 48),
+    i8x16.shuffle(sc16, sc16, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1), i8x16.shuffle(sc16, sc16, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3), acc);
+  acc = k4ChunkRow(kind, p, 1, v128.load(A, 64), v128.load(A, 80), v128.load(A, 96), v128.load(A, 112),
+    i8x16.shuffle(sc16, sc16, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5), i8x16.shuffle(sc16, sc16, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7), acc);
+  acc = k4ChunkRow(kind, p, 2, v128.load(A, 128), v128.load(A, 144), v128.load(A, 160), v128.load(A, 176),
+    i8x16.shuffle(sc16, sc16, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9), i8x16.shuffle(sc16, sc16, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11), acc);
+  return k4ChunkRow(kind, p, 3, v128.load(A, 192), v128.load(A, 208), v128.load(A, 224), v128.load(A, 240),
+    i8x16.shuffle(sc16, sc16, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13), i8x16.shuffle(sc16, sc16, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15), acc);
+}
+
+@inline function hsum1(v: v128): i32 {
+  const s = i32x4.add(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1);
+}
+
+/**
+ * Rows p0 and p1 (Q4_K/Q5_K, relaxed build) against one token: out0, out1. Same arithmetic as
+ * k4Tile; the activation's bsum pairs are formed once for both rows.
+ */
+@inline export function k4Rows2(kind: i32, p0: usize, p1: usize, a: usize, nb: i32, qsOff: i32, out0: usize, out1: usize): void {
+  const blockBytes: usize = kind == Q5_K ? 176 : 144;
+  let x: f32 = 0;
+  let xm: f32 = 0;
+  let y: f32 = 0;
+  let ym: f32 = 0;
+  for (let b = 0; b < nb; b++, p0 += blockBytes, p1 += blockBytes) {
+    const A = a + qsOff + (<usize>b << 8);
+    const bs = a + (<usize>nb << 2) + (<usize>b << 6);
+    const b0 = v128.load(bs);
+    const b1 = v128.load(bs, 16);
+    const b2 = v128.load(bs, 32);
+    const b3 = v128.load(bs, 48);
+    const p01 = i32x4.add(i32x4.shuffle(b0, b1, 0, 2, 4, 6), i32x4.shuffle(b0, b1, 1, 3, 5, 7));
+    const p23 = i32x4.add(i32x4.shuffle(b2, b3, 0, 2, 4, 6), i32x4.shuffle(b2, b3, 1, 3, 5, 7));
+    const dA = load<f32>(a + (<usize>b << 2));
+    const s0 = k4Scales(p0);
+    const m0 = i16x8.extend_high_i8x16_u(s0);
+    const i0 = hsum1(k4RowBlock(kind, p0, A, i16x8.extend_low_i8x16_u(s0)));
+    const n0 = hsum1(i32x4.add(i32x4.mul(p01, i32x4.extend_low_i16x8_u(m0)), i32x4.mul(p23, i32x4.extend_high_i16x8_u(m0))));
+    x = <f32>(<f64>x + <f64>(f16(load<u16>(p0)) * dA) * <f64>i0);
+    xm = <f32>(<f64>xm - <f64>(f16(load<u16>(p0, 2)) * dA) * <f64>n0);
+    const s1 = k4Scales(p1);
+    const m1 = i16x8.extend_high_i8x16_u(s1);
+    const i1 = hsum1(k4RowBlock(kind, p1, A, i16x8.extend_low_i8x16_u(s1)));
+    const n1 = hsum1(i32x4.add(i32x4.mul(p01, i32x4.extend_low_i16x8_u(m1)), i32x4.mul(p23, i32x4.extend_high_i16x8_u(m1))));
+    y = <f32>(<f64>y + <f64>(f16(load<u16>(p1)) * dA) * <f64>i1);
+    ym = <f32>(<f64>ym - <f64>(f16(load<u16>(p1, 2)) * dA) * <f64>n1);
+  }
+  store<f32>(out0, x + xm);
+  store<f32>(out1, y + ym);
+}

@@ -116,6 +116,8 @@ export const Q8_0: i32 = 4;
 /** Σ w·a of the block at p against activation vectors a0..a3, as i32x4 partial sums. */
 @inline export function blockDot(kind: i32, p: usize, a0: v128, a1: v128, a2: v128, a3: v128): v128 {
   if (relaxedKind(kind)) return nibbleDotRelaxed(wBytes(kind, p), a0, a1);
+  // literal offsets: V8 folds them into the load instead of computing each address
+  if (kind == Q8_0) return dot4(v128.load8x8_s(p, 2), v128.load8x8_s(p, 10), v128.load8x8_s(p, 18), v128.load8x8_s(p, 26), a0, a1, a2, a3);
   const v = wBytes(kind, p);
   const qh = wHigh(kind, p);
   return dot4(wVec(kind, p, v, qh, 0), wVec(kind, p, v, qh, 1), wVec(kind, p, v, qh, 2), wVec(kind, p, v, qh, 3), a0, a1, a2, a3);
@@ -132,8 +134,9 @@ export const Q8_0: i32 = 4;
 
 /** Activation vector i of a block: i8 pairs of 8 widened (Q8_0), 16 raw bytes (relaxed), or i16. */
 @inline export function actVec(kind: i32, q: usize, i: i32): v128 {
-  if (relaxedKind(kind)) return i < 2 ? v128.load(q + (<usize>i << 4)) : i32x4.splat(0);
-  return kind == Q8_0 ? v128.load8x8_s(q + (<usize>i << 3)) : v128.load(q + (<usize>i << 4));
+  if (relaxedKind(kind)) return i == 0 ? v128.load(q) : i == 1 ? v128.load(q, 16) : i32x4.splat(0);
+  if (kind == Q8_0) return i == 0 ? v128.load8x8_s(q) : i == 1 ? v128.load8x8_s(q, 8) : i == 2 ? v128.load8x8_s(q, 16) : v128.load8x8_s(q, 24);
+  return i == 0 ? v128.load(q) : i == 1 ? v128.load(q, 16) : i == 2 ? v128.load(q, 32) : v128.load(q, 48);
 }
 
 /**

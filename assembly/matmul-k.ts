@@ -116,7 +116,15 @@ const ROW_TILE = 16;
     for (; t < nTok; t++) {
       const a = act + <usize>t * stride;
       const o = out + ((<usize>t * rowsU) << 2);
-      for (let r = rt; r < re; r++) {
+      let r = rt;
+      // Q4_K/Q5_K decode: two rows share each activation load (measured: two-row Q6_K was slower)
+      if ((kind == 4 || kind == 5) && K.relaxedK(kind)) {
+        for (; r + 2 <= re; r += 2) {
+          const p = w + <usize>r * rowBytes;
+          K.k4Rows2(kind, p, p + rowBytes, a, nb, qsOff, o + (<usize>r << 2), o + (<usize>r << 2) + 4);
+        }
+      }
+      for (; r < re; r++) {
         const p = w + <usize>r * rowBytes;
         const v: f32 =
           kind == 2 ? dotQ2_K(p, a, nb, qsOff)

@@ -280,7 +280,7 @@ export class WasmKernels implements Kernels {
     const s = this.shards[0]!;
     const gp = this.copyIn(s, "ew:a", gate, n);
     const up_ = this.copyIn(s, "ew:b", up, n);
-    this.run([{ op: "swiglu", shard: 0, count: n, align: 256, args: [gp, gp, up_] }], n * 40);
+    this.run([{ op: "swiglu", shard: 0, count: n, align: 256, args: [gp, gp, up_] }], n * 8);
     out.set(s.f32(gp, n));
   }
 
@@ -314,7 +314,7 @@ export class WasmKernels implements Kernels {
     const stride = Math.ceil(((headDim + nKv) * 4) / ALIGN) * ALIGN;
     const tmp = this.scratchIn(s, "attn:tmp", stride * this.threads);
     const args = [op, qp, kLoc.ptr, vLoc.ptr, nTokens, pos0, nHead, nHeadKv, headDim, scale, f16 ? 1 : 0, tmp, stride];
-    this.run([{ op: "attention", shard: s.index, count: nTokens * nHead, align: 1, args }], nTokens * nHead * nKv * headDim * 4);
+    this.run([{ op: "attention", shard: s.index, count: nTokens * nHead, align: 1, args }], nTokens * nHead * nKv * headDim);
     out.set(s.f32(op, n));
   }
 
