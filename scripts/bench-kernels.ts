@@ -54,7 +54,6 @@ for (const threads of [1, maxThreads]) {
     const gbs = bytes / mv / 1e6;
     const gmacs = (ROWS * COLS * 64) / mm / 1e6;
     console.log(`${name.padEnd(5)} ${threads} thread(s): matvec ${gbs.toFixed(2)} GB/s, 64-token product ${gmacs.toFixed(1)} GMAC/s`);
-    k.dispose;
   }
   k.dispose();
 }

@@ -1,11 +1,12 @@
 // The backends every kernel test runs against: the plain-TS reference and the WebAssembly SIMD
-// kernels on one thread and on a two-thread pool (shares split unevenly on purpose: row counts
-// here are rarely multiples of the 16-row share alignment).
+// kernels on one thread and on a two-thread pool (row counts in the tests are rarely multiples of
+// the 16-row chunk alignment, so chunks end mid-tile), and the SIMD128 build too when the engine
+// picked the relaxed-SIMD one.
 
 import { after } from "node:test";
 import { jsKernels } from "../../src/kernels/js/index.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
-import { kernelModule } from "../../src/kernels/wasm/kernel-module.js";
+import { kernelModule, kernelModuleBuild } from "../../src/kernels/wasm/kernel-module.js";
 import { WasmKernels } from "../../src/kernels/wasm/wasm-kernels.js";
 
 export const reference: Kernels = jsKernels;
@@ -15,18 +16,24 @@ export interface Backend {
   kernels: WasmKernels;
 }
 
+/**
+ * The engine's build on one and two threads, plus the other build on one thread when it is not
+ * the same (the SIMD128 fallback when relaxed SIMD is in use), so CI tests both.
+ */
 export async function wasmBackends(): Promise<Backend[]> {
   const module = await kernelModule();
   const single = await WasmKernels.create(module, { threads: 1 });
   const threaded = await WasmKernels.create(module, { threads: 2 });
-  after(() => {
-    single.dispose();
-    threaded.dispose();
-  });
-  return [
-    { name: "wasm-simd", kernels: single },
-    { name: "wasm-simd-threads", kernels: threaded },
+  const list: Backend[] = [
+    { name: `wasm-simd (${single.build})`, kernels: single },
+    { name: `wasm-simd-threads (${threaded.build})`, kernels: threaded },
   ];
+  if (single.build === "relaxed") {
+    const plain = await WasmKernels.create(await kernelModuleBuild("simd"), { threads: 1 });
+    list.push({ name: "wasm-simd (simd128)", kernels: plain });
+  }
+  after(() => list.forEach((b) => b.kernels.dispose()));
+  return list;
 }
 
 /** Seeded uniform values in [-1, 1) (LCG), so failures reproduce. */

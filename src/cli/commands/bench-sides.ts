@@ -90,7 +90,8 @@ export async function benchOurs(a: BenchArgs, log: (s: string) => void): Promise
       runs.pp.push((a.prompt * 1000) / (now() - t));
       log(`llama.ts pp run ${r + 1}: ${runs.pp[r]!.toFixed(2)} tok/s`);
     }
-    return summarize(model.kernels.name, load, ttft, runs);
+    const build = (model.kernels as { build?: string }).build;
+    return summarize(build ? `${model.kernels.name}, ${build}` : model.kernels.name, load, ttft, runs);
   } finally {
     model.dispose();
   }

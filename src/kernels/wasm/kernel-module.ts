@@ -89,6 +89,15 @@ export function kernelModule(source?: Uint8Array | URL | string): Promise<WasmMo
   return compiled;
 }
 
+/**
+ * One build explicitly: "simd" (SIMD128) or "relaxed" (needs relaxedSimdSupported()). For tests
+ * and benchmarks that compare the two; kernelModule() picks the best one by itself.
+ */
+export async function kernelModuleBuild(build: "simd" | "relaxed"): Promise<WasmModule> {
+  if (build === "relaxed" && !(await relaxedSimdSupported())) throw new Error("This engine does not support relaxed SIMD");
+  return compile(build === "relaxed" ? RELAXED_URL : SIMD_URL);
+}
+
 async function compile(source: Uint8Array | URL | string): Promise<WasmModule> {
   if (!simdSupported()) throw new Error("This JavaScript engine does not support WebAssembly SIMD");
   let bytes: Uint8Array;

@@ -73,6 +73,11 @@ export class WasmKernels implements Kernels {
     return k;
   }
 
+  /** Which module build runs: "relaxed" (relaxed SIMD) or "simd128". */
+  get build(): "relaxed" | "simd128" {
+    return this.relaxed ? "relaxed" : "simd128";
+  }
+
   get threads(): number {
     return this.pool?.nThreads ?? 1;
   }
