@@ -30,7 +30,7 @@ export interface WasmKernelsOptions {
  * Below this much work (≈ bytes streamed) a step runs on the calling thread alone: a pool round
  * trip costs microseconds on an idle machine but a scheduler slice when cores are oversubscribed.
  */
-const MIN_PARALLEL_WORK = 256 * 1024;
+const MIN_PARALLEL_WORK = 1024 * 1024;
 
 /** Scratch room kept in every memory shard (a quarter of the shard when shards are smaller). */
 const SHARD_RESERVE = 256 * 1024 * 1024;
