@@ -13,6 +13,8 @@ export type { GgmlTypeTraits } from "./tensors/type-traits.js";
 
 export type { Kernels, WeightMatrix } from "./kernels/kernels.js";
 export { jsKernels } from "./kernels/js/index.js";
+export { selectKernels, defaultThreads, KERNEL_NAMES } from "./kernels/select.js";
+export type { KernelsName, SelectKernelsOptions } from "./kernels/select.js";
 
 export { loadModel, loadModelFromBytes, LlamaModel } from "./model/model.js";
 export type { LoadModelOptions } from "./model/model.js";
