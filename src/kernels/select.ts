@@ -54,9 +54,10 @@ export async function selectKernels(opts: SelectKernelsOptions = {}): Promise<Ke
     if (explicit) throw new UnsupportedError(`Kernels "${explicit}" need WebAssembly SIMD, which this engine lacks`, explicit);
     return jsKernels;
   }
-  const useThreads = explicit === "wasm-simd" ? 1 : sharedMemorySupported() ? threads : 1;
+  // The pool is built on Node's worker_threads; elsewhere (browsers) the kernels run on one thread.
+  const useThreads = explicit === "wasm-simd" || nodeCores === undefined || !sharedMemorySupported() ? 1 : threads;
   if (explicit === "wasm-simd-threads" && useThreads > 1 !== threads > 1) {
-    throw new UnsupportedError("Kernels \"wasm-simd-threads\" need shared WebAssembly memory (SharedArrayBuffer)", explicit);
+    throw new UnsupportedError("Kernels \"wasm-simd-threads\" need Node's worker_threads and shared WebAssembly memory", explicit);
   }
   let module;
   try {
