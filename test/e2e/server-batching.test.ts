@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type { LlamaModel } from "../../src/model/model.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { renderChatPrompt } from "../../src/server/chat-prompt.js";
-import { post, serve, synthModel, waitFor } from "./server-helpers.js";
+import { paceDecoding, post, serve, synthModel, waitFor } from "./server-helpers.js";
 
 let model: LlamaModel;
 let cleanup: () => Promise<void>;
@@ -55,6 +55,7 @@ describe("continuous batching", () => {
   });
 
   test("a client that disconnects mid-stream frees its slot at once", async () => {
+    const unpace = paceDecoding(model, 10);
     const server = await serve(model, { nCtx: 512, parallel: 2 });
     try {
       const controller = new AbortController();
@@ -82,11 +83,13 @@ describe("continuous batching", () => {
       await pending;
       await waitFor(async () => (await health(server)).slots_processing === 0, 2000, "the slot to be freed");
     } finally {
+      unpace();
       await server.stop();
     }
   });
 
   test("a full queue answers 503 with Retry-After", async () => {
+    const unpace = paceDecoding(model, 10);
     const server = await serve(model, { nCtx: 512, parallel: 1, maxQueue: 1 });
     const controllers = [new AbortController(), new AbortController()];
     try {
@@ -110,6 +113,7 @@ describe("continuous batching", () => {
       assert.equal((await health(server)).queue_depth, 0);
     } finally {
       for (const c of controllers) c.abort();
+      unpace();
       await server.stop();
     }
   });

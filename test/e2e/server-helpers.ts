@@ -49,3 +49,23 @@ export function parseSse(text: string): unknown[] {
     .map((e) => e.slice(6))
     .map((d) => (d === "[DONE]" ? d : JSON.parse(d)));
 }
+
+/**
+ * Slows every decode step of `model` to at least `ms` (a blocking sleep after the forward pass),
+ * for tests that must act while a reply is still streaming: a tiny model on WebAssembly kernels
+ * writes thousands of tokens per second, so a 300-token reply can end before the client reacts.
+ * Returns the function that restores the model's own pace.
+ */
+export function paceDecoding(model: LlamaModel, ms = 10): () => void {
+  const pass = model.forwardPass;
+  const own = pass.forwardMany;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  pass.forwardMany = function (this: typeof pass, ...args: Parameters<typeof own>) {
+    const out = own.apply(this, args);
+    Atomics.wait(sleeper, 0, 0, ms);
+    return out;
+  };
+  return () => {
+    pass.forwardMany = own;
+  };
+}

@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type { LlamaModel } from "../../src/model/model.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { parseUpstream } from "../../src/server/upstream.js";
-import { post, serve, synthModel, waitFor } from "./server-helpers.js";
+import { paceDecoding, post, serve, synthModel, waitFor } from "./server-helpers.js";
 
 let local: LlamaModel;
 let remote: LlamaModel;
@@ -78,19 +78,24 @@ test("chat, streamed chat, completions and embeddings for the upstream's name ar
 });
 
 test("a client that disconnects from a proxied stream frees the upstream's slot", async () => {
-  const controller = new AbortController();
-  const res = await fetch(`${front.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ model: "big", messages: [{ role: "user", content: "long" }], max_tokens: 300, ignore_eos: true, stream: true }),
-    signal: controller.signal,
-  });
-  const reader = res.body!.getReader();
-  await reader.read();
-  await reader.read();
-  assert.equal(back.ctx.scheduler.active, 1);
-  controller.abort();
-  await waitFor(() => back.ctx.scheduler.active === 0, 3000, "the upstream slot to be freed");
+  const unpace = paceDecoding(remote, 10);
+  try {
+    const controller = new AbortController();
+    const res = await fetch(`${front.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "big", messages: [{ role: "user", content: "long" }], max_tokens: 300, ignore_eos: true, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.read();
+    assert.equal(back.ctx.scheduler.active, 1);
+    controller.abort();
+    await waitFor(() => back.ctx.scheduler.active === 0, 3000, "the upstream slot to be freed");
+  } finally {
+    unpace();
+  }
 });
 
 test("upstream errors pass through; an unreachable upstream is a 502", async () => {

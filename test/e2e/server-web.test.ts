@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { RunningServer } from "../../src/server/server.js";
-import { serve, synthModel, waitFor } from "./server-helpers.js";
+import { paceDecoding, serve, synthModel, waitFor } from "./server-helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const cacheDir = fileURLToPath(new URL("../../.cache/", import.meta.url));
@@ -23,6 +23,8 @@ before(async () => {
   if (skip) return;
   const m = await synthModel();
   cleanup = m.cleanup;
+  // The test presses Stop mid-reply, so replies must stream for seconds, not milliseconds.
+  paceDecoding(m.model, 10);
   server = await serve(m.model, { nCtx: 2048, parallel: 2, apiKeys: ["page-key"] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
