@@ -29,6 +29,8 @@ export interface SynthOptions {
   shape?: Partial<SynthShape>;
   type?: SynthType;
   vocab?: VocabKind;
+  /** All `tokenizer.*` entries of another vocabulary (a trained one, say), used instead of `vocab`. */
+  vocabMetadata?: { metadata: [string, GgufMetadataEntry][]; nVocab: number };
   seed?: number;
   /** Multiplies output_norm.weight: larger values give peaked next-token distributions. */
   outputGain?: number;
@@ -80,8 +82,7 @@ export async function synthesizeModel(path: string, opts: SynthOptions = {}): Pr
   const shape = synthShape(opts);
   const fileType = opts.type ?? "Q8_0";
   if (!SYNTH_TYPES.includes(fileType)) throw new RangeError(`Unknown type "${fileType}"; expected one of ${SYNTH_TYPES.join(", ")}`);
-  const vocabKind = opts.vocab ?? "llama3";
-  const vocab = buildVocabMetadata(vocabKind);
+  const vocab = opts.vocabMetadata ?? buildVocabMetadata(opts.vocab ?? "llama3");
   const nVocab = vocab.nVocab;
   const { nEmbd, nLayer, nHead, nHeadKv, nFf } = shape;
   const headDim = nEmbd / nHead;
