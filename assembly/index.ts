@@ -8,3 +8,4 @@ export { matmul_q2_k, matmul_q3_k, matmul_q4_k, matmul_q5_k, matmul_q6_k } from 
 export { matmul_f32, matmul_f16, matmul_bf16 } from "./matmul-float";
 export { rms_norm, rope, swiglu, add } from "./elementwise";
 export { attention } from "./attention";
+export { sgemm, sgemm_pack_b, sgemm_scratch_bytes, sgemm_mr, sgemm_nr } from "./sgemm";

@@ -11,6 +11,7 @@ export const OPS = [
   "matmul_q2_k", "matmul_q3_k", "matmul_q4_k", "matmul_q5_k", "matmul_q6_k",
   "matmul_f32", "matmul_f16", "matmul_bf16",
   "rms_norm", "rope", "swiglu", "add", "attention",
+  "sgemm_pack_b", "sgemm",
 ] as const;
 export type OpName = (typeof OPS)[number];
 export const OP_INDEX: Readonly<Record<OpName, number>> = Object.fromEntries(OPS.map((n, i) => [n, i])) as Record<OpName, number>;
