@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerChat } from "./commands/chat.js";
+import { registerEvalTasks } from "./commands/eval-tasks.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogits } from "./commands/logits.js";
 import { registerPull } from "./commands/pull.js";
@@ -12,6 +13,7 @@ import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTokenize } from "./commands/tokenize.js";
+import { registerTrain } from "./commands/train.js";
 import { reportError } from "./errors.js";
 
 const program = new Command("llama-ts")
@@ -29,6 +31,8 @@ registerSynth(program);
 registerPull(program);
 registerServe(program);
 registerBench(program);
+registerEvalTasks(program);
+registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);
