@@ -1,5 +1,6 @@
 // The tools of the synthetic chat data (OpenAI function format, short descriptions so the
-// rendered prompt stays small), what users ask of them, and what they answer.
+// rendered prompt stays small, and only schema keywords the tool-call grammar compiles), what users
+// ask of them, and what they answer.
 
 import type { ToolDefinition } from "../../chat/types.js";
 import type { SeededRandom } from "../../synth/seeded-random.js";
@@ -17,8 +18,8 @@ export const TOOLS: Readonly<Record<ToolName, ToolDefinition>> = {
   get_time: fn("get_time", "Current local time in a city", { city: { type: "string" } }, ["city"]),
   convert_currency: fn(
     "convert_currency",
-    "Convert an amount between currencies",
-    { amount: { type: "number" }, from: { type: "string", pattern: "^[A-Z]{3}$" }, to: { type: "string", pattern: "^[A-Z]{3}$" } },
+    "Convert an amount between currencies (ISO codes)",
+    { amount: { type: "number" }, from: { type: "string" }, to: { type: "string" } },
     ["amount", "from", "to"],
   ),
   search_books: fn("search_books", "Search a library catalog", { query: { type: "string" } }, ["query"]),
