@@ -13,6 +13,7 @@ import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTokenize } from "./commands/tokenize.js";
+import { registerTrainTokenizer } from "./commands/train-tokenizer.js";
 import { registerTrain } from "./commands/train.js";
 import { reportError } from "./errors.js";
 
@@ -31,6 +32,7 @@ registerSynth(program);
 registerPull(program);
 registerServe(program);
 registerBench(program);
+registerTrainTokenizer(program);
 registerEvalTasks(program);
 registerTrain(program);
 
