@@ -3,14 +3,13 @@
 // address needs an API key or --insecure.
 
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import type { Command } from "commander";
 import { checkBindSecurity, startServer } from "../../server/server.js";
 import { parseUpstream, type Upstream } from "../../server/upstream.js";
 import { DEFAULT_MAX_QUEUE, DEFAULT_PARALLEL, DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_PARALLEL } from "../../server/limits.js";
 import { MAX_CONTEXT } from "../../limits.js";
 import { intOption, UsageError } from "../errors.js";
-import { loadForCli } from "./load.js";
+import { loadForCli, resolveModelPath } from "./load.js";
 
 interface ServeOpts {
   model?: string;
@@ -94,7 +93,7 @@ export function registerServe(program: Command): void {
         throw new UsageError((err as Error).message, "pass --api-key-file keys.txt, or --insecure on a trusted network");
       }
       const model = await loadForCli(opts.model, opts.threads);
-      const modelId = opts.alias ?? basename(opts.model!).replace(/\.gguf$/i, "");
+      const modelId = opts.alias ?? resolveModelPath(opts.model).id;
       const server = await startServer({
         model,
         modelId,
