@@ -46,7 +46,7 @@ function measure(c: TrainCompute, s: Shape): number {
   let best = Infinity;
   const until = performance.now() + seconds * 1000;
   let runs = 0;
-  while (runs < 3 || performance.now() < until) {
+  while (runs < 2 || performance.now() < until) {
     const t = performance.now();
     run();
     best = Math.min(best, performance.now() - t);
