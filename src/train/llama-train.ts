@@ -14,6 +14,8 @@ import { paramLayout, type ParamLayout, type ParamTensor, type TrainShape } from
 interface LayerActs {
   xn1: Vec; rstd1: Vec; q: Vec; k: Vec; v: Vec; probs: Vec; attnOut: Vec;
   mid: Vec; xn2: Vec; rstd2: Vec; gate: Vec; up: Vec; hidden: Vec;
+  /** σ(gate), kept for the backward pass. */
+  sig: Vec;
 }
 
 export class TrainableLlama {
@@ -59,7 +61,7 @@ export class TrainableLlama {
     this.acts = Array.from({ length: L }, () => ({
       xn1: a(N * D), rstd1: a(N), q: a(N * D), k: a(N * this.kvDim), v: a(N * this.kvDim),
       probs: a(batch * H * T * T), attnOut: a(N * D), mid: a(N * D), xn2: a(N * D), rstd2: a(N),
-      gate: a(N * F), up: a(N * F), hidden: a(N * F),
+      gate: a(N * F), up: a(N * F), hidden: a(N * F), sig: a(N * F),
     }));
     this.xf = a(N * D);
     this.rstdF = a(N);
@@ -156,7 +158,7 @@ export class TrainableLlama {
     rmsNormForward(a.xn2, a.rstd2, a.mid, this.view(p.ffnNorm), N, D, normEps);
     this.linear(a.gate, a.xn2, p.wGate, F, D);
     this.linear(a.up, a.xn2, p.wUp, F, D);
-    swigluForward(a.hidden, a.gate, a.up, N * F);
+    swigluForward(a.hidden, a.sig, a.gate, a.up, N * F);
     const out = this.resid[l + 1]!;
     out.set(a.mid);
     this.linear(out, a.hidden, p.wDown, D, F, 1);
@@ -170,7 +172,7 @@ export class TrainableLlama {
     const a = this.acts[l]!;
     // Feed-forward block: resid[l+1] = mid + hidden·Wdownᵀ.
     this.linearBackward(this.dHidden, this.dRes, a.hidden, p.wDown, D, F, 0);
-    swigluBackward(this.dGate, this.dUp, this.dHidden, a.gate, a.up, N * F);
+    swigluBackward(this.dGate, this.dUp, this.dHidden, a.sig, a.gate, a.up, N * F);
     this.linearBackward(this.dTmp, this.dGate, a.xn2, p.wGate, F, D, 0);
     this.linearBackward(this.dTmp, this.dUp, a.xn2, p.wUp, F, D, 1);
     rmsNormBackward(this.dRes, this.view(p.ffnNorm, this.grads), this.dTmp, a.mid, a.rstd2, this.view(p.ffnNorm), N, D);
@@ -216,14 +218,22 @@ export class TrainableLlama {
       if (target < 0 || target >= V) throw new RangeError(`Target id ${target} is outside the vocabulary of ${V}`);
       let max = -Infinity;
       for (let j = 0; j < V; j++) if (logits[row + j]! > max) max = logits[row + j]!;
+      const targetLogit = logits[row + target]!;
       let sum = 0;
-      for (let j = 0; j < V; j++) sum += Math.exp(logits[row + j]! - max);
-      const logSum = Math.log(sum) + max;
-      loss += w * (logSum - logits[row + target]!);
       if (backward) {
-        for (let j = 0; j < V; j++) logits[row + j] = w * Math.exp(logits[row + j]! - logSum);
+        // Keep each exp for the gradient instead of computing it twice.
+        for (let j = 0; j < V; j++) {
+          const e = Math.exp(logits[row + j]! - max);
+          logits[row + j] = e;
+          sum += e;
+        }
+        const scale = w / sum;
+        for (let j = 0; j < V; j++) logits[row + j]! *= scale;
         logits[row + target]! -= w;
+      } else {
+        for (let j = 0; j < V; j++) sum += Math.exp(logits[row + j]! - max);
       }
+      loss += w * (Math.log(sum) + max - targetLogit);
     }
     return loss;
   }
@@ -363,17 +373,19 @@ function rmsNormBackward(dx: Vec, dw: Vec, dy: Vec, x: Vec, rstd: Vec, w: Vec, n
   }
 }
 
-function swigluForward(out: Vec, gate: Vec, up: Vec, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const g = gate[i]!;
-    out[i] = (g / (1 + Math.exp(-g))) * up[i]!;
-  }
-}
-
-function swigluBackward(dGate: Vec, dUp: Vec, dOut: Vec, gate: Vec, up: Vec, n: number): void {
+function swigluForward(out: Vec, sigOut: Vec, gate: Vec, up: Vec, n: number): void {
   for (let i = 0; i < n; i++) {
     const g = gate[i]!;
     const sig = 1 / (1 + Math.exp(-g));
+    sigOut[i] = sig;
+    out[i] = g * sig * up[i]!;
+  }
+}
+
+function swigluBackward(dGate: Vec, dUp: Vec, dOut: Vec, sigmoid: Vec, gate: Vec, up: Vec, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = gate[i]!;
+    const sig = sigmoid[i]!;
     const d = dOut[i]!;
     dUp[i] = d * g * sig;
     dGate[i] = d * up[i]! * sig * (1 + g * (1 - sig));

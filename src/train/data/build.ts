@@ -24,10 +24,22 @@ function chatModel(tokenizer: Tokenizer): ChatModelLike {
   return { tokenizer, header: { metadata: new Map() } };
 }
 
+/**
+ * The "Today Date" a training conversation is rendered with: spread over 2024–2027 by a hash of
+ * its id, so the model does not come to depend on one date (chat and serve print the real one).
+ * Held-out prompts keep CHAT_DATA_DATE, which evaluation uses.
+ */
+export function conversationDate(conv: SyntheticConversation): Date {
+  if (conv.split !== "train") return CHAT_DATA_DATE;
+  const d = new Date(2024, 0, 1);
+  d.setDate(d.getDate() + (hash32(`date:${conv.id}`) % 1461));
+  return d;
+}
+
 function render(tokenizer: Tokenizer, conv: SyntheticConversation, upTo: number, addGenerationPrompt: boolean): string {
   return renderChat(chatModel(tokenizer), conv.messages.slice(0, upTo), {
     template: "llama3.1",
-    date: CHAT_DATA_DATE,
+    date: conversationDate(conv),
     addGenerationPrompt,
     ...(conv.tools && { tools: conv.tools }),
   }).prompt;
