@@ -33,6 +33,34 @@ export { ChatSession, renderChat, createConstraint, parseToolCalls, ToolCallStre
 export type { ChatMessage, ToolDefinition, ParsedToolCall, ConstraintSpec, Constraint, ChatSessionOptions, ChatTurnResult, ChatDelta } from "./chat/index.js";
 
 export { synthesizeModel } from "./synth/synth.js";
+
+export { defaultModelPath, hasDefaultModel, DEFAULT_MODEL_ID } from "./model/default-model.js";
+
+// Training: config → datasets → train() → GGUF, and the tokenizer trainer.
+export { train, initParams, flopsPerToken, CHECKPOINT_FILE } from "./train/trainer.js";
+export type { TrainOptions, TrainResult, TrainProgress } from "./train/trainer.js";
+export { readTrainConfig, parseTrainConfig, trainConfigSchema, ConfigError } from "./train/config.js";
+export type { TrainConfig } from "./train/config.js";
+export { TrainableLlama } from "./train/llama-train.js";
+export { paramLayout } from "./train/model-shape.js";
+export type { TrainShape, ParamLayout, ParamTensor } from "./train/model-shape.js";
+export { jsCompute } from "./train/compute.js";
+export type { TrainCompute } from "./train/compute.js";
+export { createTrainCompute } from "./train/select-compute.js";
+export { buildDataset, writeDataset, readDataset, encodeDataset, decodeDataset, DatasetError } from "./train/dataset.js";
+export type { TokenDataset } from "./train/dataset.js";
+export { exportGguf, EXPORT_TYPES } from "./train/export.js";
+export type { ExportType, ExportOptions } from "./train/export.js";
+export { loadCheckpoint, saveCheckpoint, CheckpointError } from "./train/checkpoint.js";
+export { trainBpe } from "./train/tokenizer/train-bpe.js";
+export { saveVocab, loadVocab } from "./train/tokenizer/vocab-file.js";
+export { trainedVocabMetadata, tokenizerFromVocab } from "./train/tokenizer/vocab-metadata.js";
+export type { TrainedVocab } from "./train/tokenizer/train-bpe.js";
+
+// Evaluation on held-out task prompts.
+export { evaluateTasks } from "./eval/tasks.js";
+export type { TaskAnswerer, TaskEvaluation } from "./eval/tasks.js";
+export { modelAnswerer } from "./eval/model-answerer.js";
 export type { SynthOptions } from "./synth/synth.js";
 
 export { AbortError, ContextOverflowError, GgufParseError, ModelFormatError, UnsupportedError } from "./errors.js";
