@@ -3,7 +3,7 @@
 // plus its two sorting helpers from src/llama-sampler.cpp (llama_token_data_array_partial_sort
 // and _partial_sort_inplace), reproduced with libstdc++'s algorithms so tie order matches.
 
-import { introsort, partialSort } from "./sort.js";
+import { adjustHeap, introsort, makeHeap, partialSort, sortHeap } from "./sort.js";
 
 const N_BUCKETS = 128;
 /** llama.cpp's bucket map `int(bucket_scale * logit + bucket_inter)` over [-10, 10], in f32. */
@@ -11,8 +11,14 @@ const BUCKET_SCALE = Math.fround(N_BUCKETS / 20);
 const BUCKET_INTER = Math.fround(10 * BUCKET_SCALE);
 const INT32_LIMIT = 2147483648;
 
+/** 0, 1, 2, … shared by every Candidates: copying it is faster than counting up per token. */
+let identity = new Int32Array(0);
+function identityIds(n: number): Int32Array {
+  if (identity.length < n) identity = Int32Array.from({ length: n }, (_, i) => i);
+  return identity.subarray(0, n);
+}
+
 export class Candidates {
-  readonly ids: Int32Array;
   readonly logits: Float32Array;
   size = 0;
   /** True once the list is known to be in descending logit order (llama.cpp's `sorted`). */
@@ -27,9 +33,16 @@ export class Candidates {
   private readonly bucketOf: Uint8Array;
   private readonly histo = new Int32Array(N_BUCKETS);
   private readonly bucketPos = new Int32Array(N_BUCKETS);
+  private readonly idBuffer: Int32Array;
+  /**
+   * True from load() until something reads `ids`: the list is still every token in id order, so
+   * index = token id and idBuffer has not been filled. Stages that would only have read the
+   * identity (sparse penalties, top-k ≤ 128) check it and never pay for filling 128k ids.
+   */
+  inIdOrder = false;
 
   constructor(readonly capacity: number) {
-    this.ids = new Int32Array(capacity);
+    this.idBuffer = new Int32Array(capacity);
     this.logits = new Float32Array(capacity);
     this.sortIds = new Int32Array(capacity);
     this.sortLogits = new Float32Array(capacity);
@@ -38,13 +51,26 @@ export class Candidates {
     this.bucketOf = new Uint8Array(capacity);
   }
 
+  /** Token ids of the list, parallel to `logits`. */
+  get ids(): Int32Array {
+    if (this.inIdOrder) {
+      this.idBuffer.set(identityIds(this.capacity));
+      this.inIdOrder = false;
+    }
+    return this.idBuffer;
+  }
+
   /** Resets to all `capacity` tokens in id order with the given logits (not modified). */
   load(logits: Float32Array): void {
-    const ids = this.ids;
-    for (let i = 0; i < this.capacity; i++) ids[i] = i;
     this.logits.set(logits);
     this.size = this.capacity;
     this.sorted = false;
+    this.inIdOrder = true;
+  }
+
+  /** The token id at list index i (without filling the ids while the list is in id order). */
+  idAt(i: number): number {
+    return this.inIdOrder ? i : this.idBuffer[i]!;
   }
 
   /**
@@ -104,7 +130,9 @@ export class Candidates {
 
   /** llama_token_data_array_partial_sort_inplace: keep the `npartial` largest, sorted descending. */
   partialSortInPlace(npartial: number): void {
-    if (npartial <= 128) {
+    if (npartial <= 128 && this.inIdOrder) {
+      this.partialSortFromIdOrder(npartial);
+    } else if (npartial <= 128) {
       partialSort(this.ids, this.logits, 0, npartial, this.size);
     } else {
       this.partialSortToBuffer(npartial);
@@ -113,6 +141,29 @@ export class Candidates {
     }
     this.size = npartial;
     this.sorted = true;
+  }
+
+  /**
+   * std::partial_sort(0, k, size) on a list still in id order, move for move, without filling
+   * the ids: the heap lives in the first k slots, and the rest of the list is only ever read at
+   * index i just before the scan writes the evicted root back to i, a slot nothing reads again
+   * once size becomes k. So ids beyond the heap are their indices and those writes are skipped.
+   */
+  private partialSortFromIdOrder(k: number): void {
+    const ids = this.idBuffer;
+    const keys = this.logits;
+    ids.set(identityIds(k));
+    this.inIdOrder = false;
+    makeHeap(ids, keys, 0, k);
+    let weakest = keys[0]!;
+    for (let i = k; i < this.size; i++) {
+      const key = keys[i]!;
+      if (key > weakest) {
+        adjustHeap(ids, keys, 0, 0, k, i, key);
+        weakest = keys[0]!;
+      }
+    }
+    sortHeap(ids, keys, 0, k);
   }
 
   /** The largest logit, as llama.cpp finds it: the first entry when sorted, else a scan. */

@@ -1,19 +1,28 @@
 // Log-probabilities of the raw model logits, what OpenAI-style APIs report as `logprob` and
 // `top_logprobs`: log softmax in double precision, independent of the sampler chain.
 
-/** Largest logit and log(Σ exp(l - max)) over all logits, in double; rejects NaN and +Infinity. */
-export function logSumExp(logits: Float32Array): { max: number; logSum: number } {
+/** The largest logit; rejects an empty row, NaN, +Infinity and a row of only -Infinity. */
+export function checkedMaxLogit(logits: Float32Array): number {
   const n = logits.length;
   if (n === 0) throw new RangeError("Logits must not be empty");
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const l = logits[i]!;
-    if (!(l < Infinity)) {
-      throw new RangeError(`Logits must not contain NaN or +Infinity, got ${l} at token ${i}`);
+    // One comparison per logit: a new maximum, NaN and +Infinity all fail `l <= max`.
+    if (!(l <= max)) {
+      if (!(l < Infinity)) {
+        throw new RangeError(`Logits must not contain NaN or +Infinity, got ${l} at token ${i}`);
+      }
+      max = l;
     }
-    if (l > max) max = l;
   }
   if (max === -Infinity) throw new RangeError("Logits are all -Infinity, so no token has any probability");
+  return max;
+}
+
+/** Largest logit and log(Σ exp(l - max)) over all logits, in double; rejects NaN and +Infinity. */
+export function logSumExp(logits: Float32Array): { max: number; logSum: number } {
+  const max = checkedMaxLogit(logits);
   return { max, logSum: Math.log(sumExpShifted(logits, max)) };
 }
 
@@ -54,11 +63,16 @@ export function logSoftmaxAt(logits: Float32Array, token: number): number {
 
 /**
  * The n most likely tokens with their log-probabilities, most likely first (equal logits:
- * lower id first). n is clamped to the vocabulary size.
+ * lower id first). n is clamped to the vocabulary size. `normalizer` is logSumExp(logits) when
+ * the caller already has it (it then skips a pass over the vocabulary; the row is not re-checked).
  */
-export function topLogprobs(logits: Float32Array, n: number): { token: number; logprob: number }[] {
+export function topLogprobs(
+  logits: Float32Array,
+  n: number,
+  normalizer?: { max: number; logSum: number },
+): { token: number; logprob: number }[] {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`topLogprobs n must be an integer >= 0, got ${n}`);
-  const { max, logSum } = logSumExp(logits);
+  const { max, logSum } = normalizer ?? logSumExp(logits);
   n = Math.min(n, logits.length);
   if (n === 0) return [];
   // A size-n min-heap of token ids; the root is the weakest kept token.
@@ -80,11 +94,13 @@ export function topLogprobs(logits: Float32Array, n: number): { token: number; l
   };
   for (let i = 0; i < n; i++) heap[i] = i;
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(i, n);
+  let weakest = logits[heap[0]!]!;
   for (let t = n; t < logits.length; t++) {
     // Later ids lose ties, so only a strictly larger logit displaces the root.
-    if (logits[t]! > logits[heap[0]!]!) {
+    if (logits[t]! > weakest) {
       heap[0] = t;
       siftDown(0, n);
+      weakest = logits[heap[0]!]!;
     }
   }
   const tokens = Array.from(heap).sort((a, b) => (weaker(a, b) ? 1 : weaker(b, a) ? -1 : 0));

@@ -84,6 +84,32 @@ for (const row of ROWS) {
   });
 }
 
+test("penalties give the same logits on a list in id order (window walk) and on a read list (full scan)", () => {
+  const n = 50;
+  let state = 3;
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  for (const lastN of [-1, 1, 5, 64]) {
+    const w = new PenaltyWindow(n, lastN, 1.3, 0.25, -0.5);
+    // Few distinct tokens, so the window repeats them; 80 tokens roll a short window over.
+    for (let i = 0; i < 80; i++) w.accept(Math.floor(next() * 12));
+    const row = Float32Array.from({ length: n }, (_, i) => (i === 7 ? -Infinity : next() * 8 - 4));
+    const walked = new Candidates(n);
+    walked.load(row);
+    w.apply(walked);
+    assert.equal(walked.inIdOrder, true);
+    const scanned = new Candidates(n);
+    scanned.load(row);
+    void scanned.ids;
+    w.apply(scanned);
+    assert.deepEqual(Array.from(walked.logits), Array.from(scanned.logits), `lastN ${lastN}`);
+    assert.notDeepEqual(Array.from(walked.logits), Array.from(row));
+    // Applying twice compounds, so the counts survived the walk's marking.
+    w.apply(walked);
+    w.apply(scanned);
+    assert.deepEqual(Array.from(walked.logits), Array.from(scanned.logits));
+  }
+});
+
 test("penalties follow candidates by id, not by position", () => {
   const w = new PenaltyWindow(4, 64, 2, 0, 0);
   w.accept(3);

@@ -73,16 +73,43 @@ export class PenaltyWindow {
   /** Applies the penalties to every candidate whose token occurs in the window. */
   apply(c: Candidates): void {
     if (this.disabled) return;
-    const { ids, logits } = c;
-    const counts = this.counts;
-    for (let i = 0; i < c.size; i++) {
-      const count = counts[ids[i]!]!;
-      if (count === 0) continue;
-      let l = logits[i]!;
-      // Dividing a negative logit would raise its probability, so negatives are multiplied.
-      l = l <= 0 ? f32(l * this.repeat) : f32(l / this.repeat);
-      logits[i] = f32(l - f32(f32(count * this.frequency) + this.presence));
-    }
+    if (c.inIdOrder) this.applyInIdOrder(c.logits);
+    else this.applyToList(c.ids, c.logits, c.size);
     c.sorted = false;
+  }
+
+  private penalized(logit: number, count: number): number {
+    // Dividing a negative logit would raise its probability, so negatives are multiplied.
+    const l = logit <= 0 ? f32(logit * this.repeat) : f32(logit / this.repeat);
+    return f32(l - f32(f32(count * this.frequency) + this.presence));
+  }
+
+  private applyToList(ids: Int32Array, logits: Float32Array, size: number): void {
+    const counts = this.counts;
+    for (let i = 0; i < size; i++) {
+      const count = counts[ids[i]!]!;
+      if (count !== 0) logits[i] = this.penalized(logits[i]!, count);
+    }
+  }
+
+  /**
+   * The whole vocabulary in id order: only the window's tokens change, so visit those instead of
+   * every candidate. A visited token's count is negated so a repeat in the window is skipped, and
+   * restored afterwards. The window's live entries are always ring[0, length).
+   */
+  private applyInIdOrder(logits: Float32Array): void {
+    const counts = this.counts;
+    const ring = this.ring;
+    for (let j = 0; j < this.length; j++) {
+      const token = ring[j]!;
+      const count = counts[token]!;
+      if (count <= 0) continue;
+      logits[token] = this.penalized(logits[token]!, count);
+      counts[token] = -count;
+    }
+    for (let j = 0; j < this.length; j++) {
+      const token = ring[j]!;
+      if (counts[token]! < 0) counts[token] = -counts[token]!;
+    }
   }
 }

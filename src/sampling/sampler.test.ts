@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UnsupportedError } from "../errors.js";
 import { DEFAULT_SAMPLING, logSoftmaxAt, Sampler, type SamplingParams, topLogprobs } from "./index.js";
+import { logSumExp } from "./logprobs.js";
 
 const NO_FILTERS: SamplingParams = { temperature: 1, topK: 0, topP: 1, minP: 0 };
 
@@ -242,4 +243,59 @@ test("performance: 128256-token vocabulary with default parameters", () => {
   const ms = (performance.now() - t0) / calls;
   console.log(`sampler: ${ms.toFixed(2)} ms per token at nVocab ${nVocab} (defaults + repeat penalty)`);
   assert.ok(ms < 50, `${ms} ms per token`);
+});
+
+test("sampleToken picks what sample picks, draw for draw, and rejects the same rows", () => {
+  let state = 17;
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const configs: SamplingParams[] = [
+    {}, { temperature: 0 }, { topK: 0 }, { topK: 1000 }, { typicalP: 0.8 },
+    { repeatPenalty: 1.5, frequencyPenalty: 0.5, presencePenalty: 0.5 },
+    { logitBias: { 0: -Infinity, 3: -Infinity, 5: 2 }, temperature: 0 },
+  ];
+  for (const params of configs) {
+    const a = new Sampler({ ...params, seed: 9 }, 300);
+    const b = new Sampler({ ...params, seed: 9 }, 300);
+    for (let step = 0; step < 30; step++) {
+      // Coarse values make ties; some -Infinity entries stand in for banned tokens.
+      const row = Float32Array.from({ length: 300 }, () => (next() < 0.05 ? -Infinity : Math.floor(next() * 8) / 2));
+      const token = a.sample(row).token;
+      assert.equal(b.sampleToken(row), token, `${JSON.stringify(params)} step ${step}`);
+      a.accept(token);
+      b.accept(token);
+    }
+  }
+  const s = new Sampler({ seed: 1 }, 4);
+  assert.throws(() => s.sampleToken(Float32Array.from([5, Number.NaN, 1, 2])), /NaN or \+Infinity, got NaN at token 1/);
+  assert.throws(() => s.sampleToken(Float32Array.from([0, 1, Infinity, Number.NaN])), /got Infinity at token 2/);
+  assert.throws(() => s.sampleToken(new Float32Array(4).fill(-Infinity)), /all -Infinity/);
+  assert.throws(() => s.sampleToken(new Float32Array(5)), /length must equal nVocab 4, got 5/);
+});
+
+test("a NaN after the running maximum is still rejected, naming its token", () => {
+  const s = new Sampler({ seed: 1 }, 4);
+  assert.throws(() => s.sample(Float32Array.from([9, 1, Number.NaN, 2])), /got NaN at token 2/);
+  assert.throws(() => logSoftmaxAt(Float32Array.from([9, -Infinity, 1, Number.NaN]), 0), /got NaN at token 3/);
+});
+
+test("top-k larger than the vocabulary, with banned tokens, keeps every allowed token", () => {
+  const logits = Float32Array.from([1, 1, 1, 1]);
+  const s = new Sampler({ ...NO_FILTERS, topK: 50, seed: 4, logitBias: { 1: -Infinity, 2: -Infinity } }, 4);
+  const seen = new Set(draws(s, logits, 200));
+  assert.deepEqual([...seen].sort(), [0, 3]);
+});
+
+test("greedy after top-k among equal logits picks the token llama.cpp's partial sort puts first", () => {
+  // std::partial_sort's heap leaves the later of two tied maxima in front here.
+  const logits = Float32Array.from([0, 2, 1, 2, 0]);
+  const s = new Sampler({ temperature: 0, topK: 2, seed: 1 }, 5);
+  const { token, logprob } = s.sample(logits);
+  assert.equal(token, 3);
+  assert.equal(logprob, logSoftmaxAt(logits, 3));
+});
+
+test("topLogprobs with a precomputed normalizer gives the same entries", () => {
+  const logits = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 4);
+  const normalizer = logSumExp(logits);
+  for (const n of [0, 1, 7, 1000]) assert.deepEqual(topLogprobs(logits, n, normalizer), topLogprobs(logits, n));
 });

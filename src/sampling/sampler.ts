@@ -4,7 +4,7 @@
 
 import { Candidates } from "./candidates.js";
 import { minP, topK, topP, typical } from "./filters.js";
-import { logSumExp } from "./logprobs.js";
+import { checkedMaxLogit, logSumExp } from "./logprobs.js";
 import { type ResolvedParams, RANDOM_SEED, resolveParams, type SamplingParams } from "./params.js";
 import { PenaltyWindow } from "./penalties.js";
 import { dist, temperature } from "./pick.js";
@@ -50,14 +50,35 @@ export class Sampler {
    * the token: call accept() with it (and with prompt tokens) so the penalties see it.
    */
   sample(logits: Float32Array): SampledToken {
+    this.checkRow(logits);
+    // Validates the row (no NaN, no +Infinity, not all -Infinity) and prepares the logprob.
+    const { max, logSum } = logSumExp(logits);
+    const token = this.pick(logits);
+    return { token, logprob: logits[token]! - max - logSum };
+  }
+
+  /**
+   * sample() without the logprob: the same token (same checks, same RNG draw), minus the
+   * log-sum-exp over the whole vocabulary, the largest cost of a sample once top-k has cut the
+   * list. For callers that report no log-probabilities.
+   */
+  sampleToken(logits: Float32Array): number {
+    this.checkRow(logits);
+    checkedMaxLogit(logits);
+    return this.pick(logits);
+  }
+
+  private checkRow(logits: Float32Array): void {
     if (!(logits instanceof Float32Array)) {
       throw new TypeError(`Sampler.sample logits must be a Float32Array, got ${Object.prototype.toString.call(logits)}`);
     }
     if (logits.length !== this.nVocab) {
       throw new RangeError(`Sampler.sample logits length must equal nVocab ${this.nVocab}, got ${logits.length}`);
     }
-    // Validates the row (no NaN, no +Infinity, not all -Infinity) and prepares the logprob.
-    const { max, logSum } = logSumExp(logits);
+  }
+
+  /** Runs the chain over a validated row. */
+  private pick(logits: Float32Array): number {
     const c = this.cands;
     const p = this.params;
     c.load(logits);
@@ -81,8 +102,7 @@ export class Sampler {
         case "t": temperature(c, p.temperature); break;
       }
     }
-    const token = c.ids[dist(c, this.rng)]!;
-    return { token, logprob: logits[token]! - max - logSum };
+    return c.idAt(dist(c, this.rng));
   }
 
   /** Appends a token (generated or from the prompt) to the penalty window. */

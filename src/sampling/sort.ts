@@ -40,7 +40,7 @@ function pushHeap(
 }
 
 /** __adjust_heap: move the hole down to a leaf along the preferred children, then push `value`. */
-function adjustHeap(
+export function adjustHeap(
   ids: Int32Array,
   keys: Float32Array,
   first: number,
@@ -67,7 +67,7 @@ function adjustHeap(
   pushHeap(ids, keys, first, hole, top, vId, vKey);
 }
 
-function makeHeap(ids: Int32Array, keys: Float32Array, first: number, len: number): void {
+export function makeHeap(ids: Int32Array, keys: Float32Array, first: number, len: number): void {
   if (len < 2) return;
   for (let parent = (len - 2) >> 1; ; parent--) {
     adjustHeap(ids, keys, first, parent, len, ids[first + parent]!, keys[first + parent]!);
@@ -95,7 +95,12 @@ export function partialSort(ids: Int32Array, keys: Float32Array, first: number, 
   for (let i = middle; i < last; i++) {
     if (keys[i]! > keys[first]!) popHeap(ids, keys, first, len, i);
   }
-  for (let end = middle; end - first > 1; ) {
+  sortHeap(ids, keys, first, middle);
+}
+
+/** std::sort_heap(first, last): a heap built by makeHeap becomes sorted descending. */
+export function sortHeap(ids: Int32Array, keys: Float32Array, first: number, last: number): void {
+  for (let end = last; end - first > 1; ) {
     end--;
     popHeap(ids, keys, first, end - first, end);
   }

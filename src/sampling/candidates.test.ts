@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Candidates } from "./candidates.js";
+import { partialSort } from "./sort.js";
+
+/** Rows with many equal logits (ties decide the order) and some -Infinity (banned) entries. */
+function tiedRow(n: number, seed: number): Float32Array {
+  let state = seed;
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return Float32Array.from({ length: n }, () => (next() < 0.1 ? -Infinity : Math.floor(next() * 5) / 2));
+}
+
+test("after load, ids read as 0..n-1 and idAt agrees without reading them", () => {
+  const c = new Candidates(5);
+  c.load(Float32Array.from([3, 1, 4, 1, 5]));
+  assert.equal(c.inIdOrder, true);
+  assert.equal(c.idAt(3), 3);
+  assert.deepEqual(Array.from(c.ids), [0, 1, 2, 3, 4]);
+  assert.equal(c.inIdOrder, false);
+  c.ids[0] = 4; // once read, the ids are the list's own
+  assert.equal(c.idAt(0), 4);
+  c.load(Float32Array.from([3, 1, 4, 1, 5]));
+  assert.deepEqual(Array.from(c.ids), [0, 1, 2, 3, 4]);
+});
+
+test("partialSortInPlace on a list in id order moves exactly like std::partial_sort over explicit ids", () => {
+  for (const n of [1, 2, 17, 128, 129, 1000]) {
+    for (let seed = 1; seed <= 4; seed++) {
+      const row = tiedRow(n, seed * 7919 + n);
+      for (const k of [1, 2, 3, 40, 127, 128, n].filter((k) => k <= Math.min(n, 128))) {
+        const ids = Int32Array.from(row, (_, i) => i);
+        const keys = Float32Array.from(row);
+        partialSort(ids, keys, 0, k, n);
+        const c = new Candidates(n);
+        c.load(row);
+        c.partialSortInPlace(k);
+        assert.equal(c.size, k);
+        assert.equal(c.sorted, true);
+        assert.deepEqual(Array.from(c.ids.subarray(0, k)), Array.from(ids.subarray(0, k)), `n ${n} k ${k} seed ${seed}`);
+        assert.deepEqual(Array.from(c.logits.subarray(0, k)), Array.from(keys.subarray(0, k)));
+      }
+    }
+  }
+});
+
+test("partialSortInPlace gives the same list whether or not the ids were read first", () => {
+  const row = tiedRow(3000, 5);
+  for (const k of [40, 128, 129, 3000]) {
+    const fresh = new Candidates(row.length);
+    fresh.load(row);
+    fresh.partialSortInPlace(k);
+    const read = new Candidates(row.length);
+    read.load(row);
+    void read.ids;
+    read.partialSortInPlace(k);
+    assert.deepEqual(Array.from(fresh.ids.subarray(0, k)), Array.from(read.ids.subarray(0, k)), `k ${k}`);
+    assert.deepEqual(Array.from(fresh.logits.subarray(0, k)), Array.from(read.logits.subarray(0, k)));
+  }
+});
