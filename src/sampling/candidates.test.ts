@@ -57,3 +57,21 @@ test("partialSortInPlace gives the same list whether or not the ids were read fi
     assert.deepEqual(Array.from(fresh.logits.subarray(0, k)), Array.from(read.logits.subarray(0, k)));
   }
 });
+
+test("a lazy partialSortToBuffer, sorted bucket by bucket as read, matches the eager one", () => {
+  const row = tiedRow(3000, 11).map((l, i) => (i % 3 ? l * 7 - 12 : l)); // spread over many buckets
+  for (const npartial of [1, 256, 2999, 3000]) {
+    const eager = new Candidates(row.length);
+    eager.load(row);
+    const wrote = eager.partialSortToBuffer(npartial);
+    const lazy = new Candidates(row.length);
+    lazy.load(row);
+    assert.equal(lazy.partialSortToBuffer(npartial, true), wrote);
+    for (const upTo of [0, 5, 100, npartial - 1]) {
+      lazy.sortBufferThrough(upTo);
+      const n = upTo + 1;
+      assert.deepEqual(Array.from(lazy.sortIds.subarray(0, n)), Array.from(eager.sortIds.subarray(0, n)), `npartial ${npartial} through ${upTo}`);
+      assert.deepEqual(Array.from(lazy.sortLogits.subarray(0, n)), Array.from(eager.sortLogits.subarray(0, n)));
+    }
+  }
+});

@@ -3,7 +3,7 @@
 // plus its two sorting helpers from src/llama-sampler.cpp (llama_token_data_array_partial_sort
 // and _partial_sort_inplace), reproduced with libstdc++'s algorithms so tie order matches.
 
-import { adjustHeap, introsort, makeHeap, partialSort, sortHeap } from "./sort.js";
+import { adjustHeap, firstAbove, introsort, makeHeap, partialSort, sortHeap } from "./sort.js";
 
 const N_BUCKETS = 128;
 /** llama.cpp's bucket map `int(bucket_scale * logit + bucket_inter)` over [-10, 10], in f32. */
@@ -40,6 +40,12 @@ export class Candidates {
    * identity (sparse penalties, top-k ≤ 128) check it and never pay for filling 128k ids.
    */
   inIdOrder = false;
+  /** partialSortToBuffer's buckets still to sort: nextBucket down to lastBucket. */
+  private nextBucket = -1;
+  private lastBucket = 0;
+  /** Entries of sortIds/sortLogits already final. */
+  private bufferSorted = 0;
+  private bufferNpartial = 0;
 
   constructor(readonly capacity: number) {
     this.idBuffer = new Int32Array(capacity);
@@ -78,8 +84,12 @@ export class Candidates {
    * descending, to the front of sortIds/sortLogits without touching the list itself. Returns
    * how many entries it wrote (whole buckets, so possibly more than npartial; only the first
    * npartial are sorted). Requires 1 <= npartial <= size.
+   *
+   * With `lazy`, only the bucketing is done: each bucket is sorted when sortBufferThrough reaches
+   * it. Buckets are sorted independently, so entries come out the same, and a caller that stops
+   * early (top-p over the full vocabulary usually needs a few thousand of 128k) skips the rest.
    */
-  partialSortToBuffer(npartial: number): number {
+  partialSortToBuffer(npartial: number, lazy = false): number {
     const n = this.size;
     const logits = this.logits;
     const bucketOf = this.bucketOf;
@@ -110,22 +120,35 @@ export class Candidates {
     }
     const outIds = this.sortIds;
     const outLogits = this.sortLogits;
-    const ids = this.ids;
+    const inIdOrder = this.inIdOrder;
+    const ids = this.idBuffer;
     for (let i = 0; i < n; i++) {
       const b = bucketOf[i]!;
       if (b >= ib) {
         const at = pos[b]!++;
-        outIds[at] = ids[i]!;
+        outIds[at] = inIdOrder ? i : ids[i]!;
         outLogits[at] = logits[i]!;
       }
     }
-    let start = 0;
-    for (let j = N_BUCKETS - 1; j > ib; j--) {
-      introsort(outIds, outLogits, start, start + histo[j]!);
-      start += histo[j]!;
-    }
-    partialSort(outIds, outLogits, start, npartial, start + histo[ib]!);
+    this.nextBucket = N_BUCKETS - 1;
+    this.lastBucket = ib;
+    this.bufferSorted = 0;
+    this.bufferNpartial = npartial;
+    if (!lazy) this.sortBufferThrough(npartial - 1);
     return nHave;
+  }
+
+  /** After a lazy partialSortToBuffer: sorts buckets until sortIds/sortLogits[0..index] are final. */
+  sortBufferThrough(index: number): void {
+    const histo = this.histo;
+    while (this.bufferSorted <= index && this.nextBucket >= this.lastBucket) {
+      const j = this.nextBucket--;
+      const start = this.bufferSorted;
+      const end = start + histo[j]!;
+      if (j > this.lastBucket) introsort(this.sortIds, this.sortLogits, start, end);
+      else partialSort(this.sortIds, this.sortLogits, start, this.bufferNpartial, end);
+      this.bufferSorted = end;
+    }
   }
 
   /** llama_token_data_array_partial_sort_inplace: keep the `npartial` largest, sorted descending. */
@@ -136,11 +159,17 @@ export class Candidates {
       partialSort(this.ids, this.logits, 0, npartial, this.size);
     } else {
       this.partialSortToBuffer(npartial);
-      this.ids.set(this.sortIds.subarray(0, npartial));
-      this.logits.set(this.sortLogits.subarray(0, npartial));
+      this.takeBuffer(npartial);
     }
     this.size = npartial;
     this.sorted = true;
+  }
+
+  /** Makes the first n entries of the sort buffer the list (size is left to the caller). */
+  takeBuffer(n: number): void {
+    this.idBuffer.set(this.sortIds.subarray(0, n));
+    this.logits.set(this.sortLogits.subarray(0, n));
+    this.inIdOrder = false;
   }
 
   /**
@@ -155,13 +184,10 @@ export class Candidates {
     ids.set(identityIds(k));
     this.inIdOrder = false;
     makeHeap(ids, keys, 0, k);
-    let weakest = keys[0]!;
-    for (let i = k; i < this.size; i++) {
-      const key = keys[i]!;
-      if (key > weakest) {
-        adjustHeap(ids, keys, 0, 0, k, i, key);
-        weakest = keys[0]!;
-      }
+    const n = this.size;
+    // The heap's root (keys[0]) is the weakest kept logit; only a larger one enters.
+    for (let i = firstAbove(keys, k, n, keys[0]!); i < n; i = firstAbove(keys, i + 1, n, keys[0]!)) {
+      adjustHeap(ids, keys, 0, 0, k, i, keys[i]!);
     }
     sortHeap(ids, keys, 0, k);
   }

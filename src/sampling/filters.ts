@@ -104,7 +104,9 @@ export function topP(c: Candidates, p: number, minKeep: number): void {
 
   let cum = 0;
   let last = size;
+  let widened = false;
   for (let i = 0; i < size; i++) {
+    if (widened) c.sortBufferThrough(i);
     cum = f32(cum + f32(expShifted(logits[i]!, max) / sum));
     if (cum >= p && i + 1 >= minKeep) {
       last = i + 1;
@@ -112,12 +114,13 @@ export function topP(c: Candidates, p: number, minKeep: number): void {
     }
     if (!c.sorted && i === k - 1 && k < size) {
       k = size;
-      c.partialSortToBuffer(k);
+      // Sorting everything is what llama.cpp does; only the prefix this loop reads matters.
+      c.partialSortToBuffer(k, true);
+      widened = true;
     }
   }
   if (!c.sorted) {
-    c.ids.set(c.sortIds.subarray(0, last));
-    c.logits.set(c.sortLogits.subarray(0, last));
+    c.takeBuffer(last);
     c.sorted = true;
   }
   c.size = last;

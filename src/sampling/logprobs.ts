@@ -1,20 +1,24 @@
 // Log-probabilities of the raw model logits, what OpenAI-style APIs report as `logprob` and
 // `top_logprobs`: log softmax in double precision, independent of the sampler chain.
 
+import { firstAbove } from "./sort.js";
+
+/** The first index in [from, to) whose logit is not <= threshold, else `to`; a tight loop of its own. */
+function firstNotAtMost(logits: Float32Array, from: number, to: number, threshold: number): number {
+  for (let i = from; i < to; i++) if (!(logits[i]! <= threshold)) return i;
+  return to;
+}
+
 /** The largest logit; rejects an empty row, NaN, +Infinity and a row of only -Infinity. */
 export function checkedMaxLogit(logits: Float32Array): number {
   const n = logits.length;
   if (n === 0) throw new RangeError("Logits must not be empty");
   let max = -Infinity;
-  for (let i = 0; i < n; i++) {
+  // A new maximum, NaN and +Infinity are exactly the logits that fail `l <= max`.
+  for (let i = firstNotAtMost(logits, 0, n, max); i < n; i = firstNotAtMost(logits, i + 1, n, max)) {
     const l = logits[i]!;
-    // One comparison per logit: a new maximum, NaN and +Infinity all fail `l <= max`.
-    if (!(l <= max)) {
-      if (!(l < Infinity)) {
-        throw new RangeError(`Logits must not contain NaN or +Infinity, got ${l} at token ${i}`);
-      }
-      max = l;
-    }
+    if (!(l < Infinity)) throw new RangeError(`Logits must not contain NaN or +Infinity, got ${l} at token ${i}`);
+    max = l;
   }
   if (max === -Infinity) throw new RangeError("Logits are all -Infinity, so no token has any probability");
   return max;
@@ -94,14 +98,11 @@ export function topLogprobs(
   };
   for (let i = 0; i < n; i++) heap[i] = i;
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(i, n);
-  let weakest = logits[heap[0]!]!;
-  for (let t = n; t < logits.length; t++) {
-    // Later ids lose ties, so only a strictly larger logit displaces the root.
-    if (logits[t]! > weakest) {
-      heap[0] = t;
-      siftDown(0, n);
-      weakest = logits[heap[0]!]!;
-    }
+  // Later ids lose ties, so only a strictly larger logit displaces the root.
+  const size = logits.length;
+  for (let t = firstAbove(logits, n, size, logits[heap[0]!]!); t < size; t = firstAbove(logits, t + 1, size, logits[heap[0]!]!)) {
+    heap[0] = t;
+    siftDown(0, n);
   }
   const tokens = Array.from(heap).sort((a, b) => (weaker(a, b) ? 1 : weaker(b, a) ? -1 : 0));
   return tokens.map((token) => ({ token, logprob: logits[token]! - max - logSum }));
