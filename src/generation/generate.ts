@@ -148,9 +148,14 @@ export async function* generate(
       constraint.mask(masked, Number.isFinite(left) ? left : undefined);
       row = masked;
     }
-    const sampled = sampler.sample(row);
-    const token = sampled.token;
-    const logprob = row === logits ? sampled.logprob : logSoftmaxAt(logits, token);
+    let token: number;
+    let logprob: number;
+    if (row === logits) ({ token, logprob } = sampler.sample(logits));
+    else {
+      // The masked row's own log-sum-exp would be thrown away: the logprob reported is the model's.
+      token = sampler.sampleToken(row);
+      logprob = logSoftmaxAt(logits, token);
+    }
     if (firstTokenAt === 0) firstTokenAt = performance.now();
     if (!opts.ignoreEog && tokenizer.eogTokens.has(token)) {
       stoppedBy = "eog";

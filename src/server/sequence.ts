@@ -6,7 +6,7 @@
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { StreamingDecoder } from "../tokenizer/tokenizer.js";
 import { Sampler, type SamplingParams } from "../sampling/sampler.js";
-import { logSoftmaxAt, topLogprobs } from "../sampling/logprobs.js";
+import { logSumExp, topLogprobs } from "../sampling/logprobs.js";
 import { StopMatcher } from "../generation/stop-matcher.js";
 import { badRequest } from "./errors.js";
 
@@ -47,6 +47,7 @@ export interface TokenEvent {
   token: number;
   /** Text this token released (may be "" while a UTF-8 sequence or a possible stop string is pending). */
   text: string;
+  /** NaN when the request asked for no log-probabilities (topLogprobs null). */
   logprob: number;
   top?: { token: number; logprob: number }[];
 }
@@ -94,6 +95,8 @@ export class Sequence {
   private readonly stops: StopMatcher | undefined;
   private readonly tokens: number[] = [];
   private text = "";
+  /** Reused per token for the constraint's mask (a 128k row is 512 KB). */
+  private maskedRow: Float32Array | undefined;
   private readonly queuedAt = performance.now();
   private admittedAt = 0;
   private promptAt = 0;
@@ -150,19 +153,23 @@ export class Sequence {
     if (this.tokens.length >= spec.maxTokens) return this.finish("max-tokens");
     let row = logits;
     if (spec.constraint) {
-      row = Float32Array.from(logits);
+      row = this.maskedRow ??= new Float32Array(logits.length);
+      row.set(logits);
       spec.constraint.mask(row, spec.maxTokens - this.tokens.length);
     }
-    let picked: { token: number; logprob: number };
+    // The log-sum-exp over the vocabulary costs more than the rest of a sample once top-k has
+    // cut the list, so it is computed only when reported, and once for logprob and top_logprobs.
+    let normalizer: { max: number; logSum: number } | undefined;
+    let token: number;
     try {
-      picked = this.sampler!.sample(row);
+      if (spec.topLogprobs !== null) normalizer = logSumExp(logits);
+      token = this.sampler!.sampleToken(row);
     } catch (err) {
       // Only the request can cause this (a logit_bias or constraint that leaves no token).
       throw badRequest(`Sampling failed: ${(err as Error).message}`, spec.constraint ? null : "logit_bias", "sampling_failed");
     }
-    const token = picked.token;
     // Log-probabilities are those of the model, not of the constrained distribution.
-    const logprob = spec.constraint ? logSoftmaxAt(logits, token) : picked.logprob;
+    const logprob = normalizer ? logits[token]! - normalizer.max - normalizer.logSum : NaN;
     if (!spec.ignoreEog && this.tokenizer.eogTokens.has(token)) return this.finish("eog");
     this.sampler!.accept(token);
     spec.constraint?.accept(token);
@@ -171,8 +178,7 @@ export class Sequence {
     const out = this.stops!.push(this.decoder!.push(token));
     this.text += out.text;
     const event: TokenEvent = { token, text: out.text, logprob };
-    // topLogprobs(…, 0) would still scan the whole vocabulary (~5 ms at 128k tokens).
-    if (spec.topLogprobs !== null) event.top = spec.topLogprobs > 0 ? topLogprobs(logits, spec.topLogprobs) : [];
+    if (normalizer) event.top = topLogprobs(logits, spec.topLogprobs!, normalizer);
     this.onToken(event);
     if (out.stopped) return this.finish("stop-string");
     if (spec.constraint?.mustEnd?.()) return this.finish("eog");
