@@ -75,3 +75,21 @@ test("a lazy partialSortToBuffer, sorted bucket by bucket as read, matches the e
     }
   }
 });
+
+test("bucket sort places logits as llama.cpp's x86 build does, huge ones in bucket 0", () => {
+  const row = Float32Array.from([-Infinity, -20, -10, -9.99, -0.01, 0, 9.8, 9.85, 10, 50, 3e8, 1e30, 3.4e38]);
+  // int(6.4f * l + 64) in f32, INT_MIN when out of int range, clamped to [0, 127].
+  const bucket = (l: number) => {
+    const t = Math.fround(Math.fround(Math.fround(6.4) * l) + 64);
+    const b = t > -(2 ** 31) && t < 2 ** 31 ? Math.trunc(t) : 0;
+    return Math.min(127, Math.max(0, b));
+  };
+  const expected = Array.from(row.keys()).sort((a, b) => bucket(row[b]!) - bucket(row[a]!) || row[b]! - row[a]!);
+  const c = new Candidates(row.length);
+  c.load(row);
+  assert.equal(c.partialSortToBuffer(row.length), row.length);
+  assert.deepEqual(Array.from(c.sortIds.subarray(0, row.length)), expected);
+  // 3e8 tops bucket 127; 1e30 and 3.4e38 overflow int and share bucket 0 with -9.99 and below.
+  assert.equal(expected[0], 10);
+  assert.deepEqual(expected.slice(-6), [12, 11, 3, 2, 1, 0]);
+});

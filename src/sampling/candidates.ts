@@ -88,22 +88,24 @@ export class Candidates {
    * With `lazy`, only the bucketing is done: each bucket is sorted when sortBufferThrough reaches
    * it. Buckets are sorted independently, so entries come out the same, and a caller that stops
    * early (top-p over the full vocabulary usually needs a few thousand of 128k) skips the rest.
+   * `sameList` reuses the bucket of every candidate from the previous call, which the caller
+   * vouches was on this very list (same size, order and logits).
    */
-  partialSortToBuffer(npartial: number, lazy = false): number {
+  partialSortToBuffer(npartial: number, lazy = false, sameList = false): number {
     const n = this.size;
     const logits = this.logits;
     const bucketOf = this.bucketOf;
     const histo = this.histo;
-    histo.fill(0);
-    for (let i = 0; i < n; i++) {
-      const t = Math.fround(Math.fround(BUCKET_SCALE * logits[i]!) + BUCKET_INTER);
-      // C++ int(float) truncates; out-of-range (and infinite) values become INT_MIN on x86,
-      // which the clamp then maps to bucket 0.
-      let b = t > -INT32_LIMIT && t < INT32_LIMIT ? Math.trunc(t) : 0;
-      if (b < 0) b = 0;
-      else if (b > N_BUCKETS - 1) b = N_BUCKETS - 1;
-      bucketOf[i] = b;
-      histo[b]!++;
+    if (!sameList) {
+      histo.fill(0);
+      for (let i = 0; i < n; i++) {
+        const t = Math.fround(Math.fround(BUCKET_SCALE * logits[i]!) + BUCKET_INTER);
+        // C++ int(float) truncates and the clamp maps negatives to 0; out-of-range (and
+        // infinite) values become INT_MIN on x86, which the clamp also maps to bucket 0.
+        const b = t >= 1 ? (t < N_BUCKETS ? t | 0 : t < INT32_LIMIT ? N_BUCKETS - 1 : 0) : 0;
+        bucketOf[i] = b;
+        histo[b]!++;
+      }
     }
     let nHave = 0;
     let ib = N_BUCKETS - 1;

@@ -4,6 +4,7 @@
 // final draw walks the list in that order.
 
 import type { Candidates } from "./candidates.js";
+import { expf } from "./expf.js";
 import { introsort } from "./sort.js";
 
 const f32 = Math.fround;
@@ -11,7 +12,7 @@ const FLT_MAX = 3.4028234663852886e38;
 
 /** expf(logit - max) as llama.cpp computes it in f32. */
 function expShifted(logit: number, max: number): number {
-  return f32(Math.exp(f32(logit - max)));
+  return expf(f32(logit - max));
 }
 
 /** Keeps the k largest logits, sorted descending; k <= 0 is off. Ties keep libstdc++'s order. */
@@ -115,7 +116,7 @@ export function topP(c: Candidates, p: number, minKeep: number): void {
     if (!c.sorted && i === k - 1 && k < size) {
       k = size;
       // Sorting everything is what llama.cpp does; only the prefix this loop reads matters.
-      c.partialSortToBuffer(k, true);
+      c.partialSortToBuffer(k, true, true);
       widened = true;
     }
   }

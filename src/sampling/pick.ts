@@ -4,6 +4,7 @@
 // transform of PR #15704 plus one RNG draw even when a single candidate is left.
 
 import type { Candidates } from "./candidates.js";
+import { expf } from "./expf.js";
 import type { Mt19937 } from "./rng.js";
 
 const f32 = Math.fround;
@@ -46,7 +47,7 @@ export function dist(c: Candidates, rng: Mt19937): number {
   const max = c.maxLogit();
   let sum = 0;
   for (let i = 0; i < c.size; i++) {
-    const p = f32(Math.exp(f32(logits[i]! - max)));
+    const p = expf(f32(logits[i]! - max));
     probs[i] = p;
     sum += p;
   }
