@@ -1,4 +1,4 @@
-// Per-token sampling cost at a 128k vocabulary: Sampler.sample alone for several parameter sets,
+// Per-token sampling cost at a 128k vocabulary: Sampler.sample / sampleToken for several parameter sets,
 // then the whole per-token path the server scheduler runs for each sequence (Sequence.consume:
 // sample, logprob, end-of-generation check, penalty window, detokenize, stop strings, and
 // optionally top_logprobs). Rows are peaked like real logits: normal noise ×3 plus a few spikes.
@@ -10,7 +10,7 @@ import { Tokenizer } from "../src/tokenizer/tokenizer.js";
 
 const N_VOCAB = 128256;
 const N_ROWS = 16;
-const MIN_MS = 1500;
+const MIN_MS = 1000;
 
 /** Deterministic peaked rows (a 32-bit LCG feeding Box–Muller), so every run times the same data. */
 function makeRows(): Float32Array[] {
@@ -51,12 +51,17 @@ const SAMPLER_CONFIGS: [string, SamplingParams][] = [
 const rows = makeRows();
 const prompt = Array.from({ length: 200 }, (_, i) => (i * 7919) % N_VOCAB);
 
-console.log(`Sampler.sample, ${N_VOCAB}-token rows (µs per token):`);
+console.log(`${N_VOCAB}-token rows, µs per token: Sampler.sample (token + logprob), Sampler.sampleToken (token only)`);
 for (const [name, params] of SAMPLER_CONFIGS) {
-  const sampler = new Sampler(params, N_VOCAB);
-  for (const t of prompt) sampler.accept(t);
-  const us = time(rows, (row) => sampler.accept(sampler.sample(row).token));
-  console.log(`  ${us.toFixed(0).padStart(6)}  ${name}`);
+  const withLogprob = new Sampler(params, N_VOCAB);
+  const tokenOnly = new Sampler(params, N_VOCAB);
+  for (const t of prompt) {
+    withLogprob.accept(t);
+    tokenOnly.accept(t);
+  }
+  const us = time(rows, (row) => withLogprob.accept(withLogprob.sample(row).token));
+  const usToken = time(rows, (row) => tokenOnly.accept(tokenOnly.sampleToken(row)));
+  console.log(`  ${us.toFixed(0).padStart(6)} ${usToken.toFixed(0).padStart(6)}  ${name}`);
 }
 
 const modelPath = process.argv[2] ?? ".cache/1b-q8_0.gguf";
