@@ -28,8 +28,8 @@ export const DEFAULT_VOCAB_SIZE = 4096;
 export const DEFAULT_TRAIN_CONFIG = {
   model: { nEmbd: 256, nLayer: 6, nHead: 4, nHeadKv: 2, nFf: 768, nCtx: 512, ropeFreqBase: 10000, normEps: 1e-5, tiedEmbeddings: true },
   data: { train: "train.ltds", validation: "validation.ltds", vocab: "vocab.json" },
-  training: { steps: 2000, batchSize: 4, seqLen: 512, gradAccum: 1, lr: 2e-3, minLr: 2e-4, warmupSteps: 100, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, gradClip: 1, initStd: 0.02, seed: 1 },
-  eval: { every: 250, batches: 8 },
+  training: { steps: 1400, batchSize: 4, seqLen: 512, gradAccum: 1, lr: 2e-3, minLr: 2e-4, warmupSteps: 100, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, gradClip: 1, initStd: 0.02, seed: 1 },
+  eval: { every: 200, batches: 8 },
   checkpoint: { dir: "checkpoints", every: 100 },
   compute: { backend: "wasm", threads: 0 },
   export: {
@@ -92,13 +92,13 @@ export async function runDefaultRecipe(o: RecipeOptions): Promise<RecipeResult> 
   const vocab = await loadVocab(w("vocab.json"));
   const tokenizer = tokenizerFromVocab(vocab);
 
-  o.log("3/4 Datasets: 50 000 training conversations + KJV, held-out validation and test prompts…");
+  o.log("3/4 Datasets: 50 000 training conversations + KJV (10 % of tokens), held-out validation and test prompts…");
   let build: BuildReport;
   const reportPath = w("build-report.json");
   if (existsSync(reportPath) && existsSync(w("train.ltds")) && existsSync(w("validation.ltds"))) {
     build = JSON.parse(await readFile(reportPath, "utf8")) as BuildReport;
   } else {
-    build = await buildDatasets({ tokenizer, outDir: o.workDir, kjv, seed: 1 });
+    build = await buildDatasets({ tokenizer, outDir: o.workDir, kjv, seed: 1, kjvShare: 0.1 });
     await writeJsonAtomic(reportPath, build);
   }
   o.log(`    train ${build.train.tokens.toLocaleString("en-US")} tokens (${build.train.targetTokens.toLocaleString("en-US")} targets), validation ${build.validation.tokens.toLocaleString("en-US")}, test prompts ${build.testExamples}`);

@@ -19,9 +19,20 @@ export interface CountryFacts {
 export type FactRelation = "capital" | "continent" | "currency" | "language";
 export const FACT_RELATIONS: readonly FactRelation[] = ["capital", "continent", "currency", "language"];
 
-function build(): CountryFacts[] {
+/**
+ * The countries the question-answering data asks about: 40 well-known ones × 4 relations = 160
+ * facts, which the embedded model sees dozens of times each in its hour of training. (Tool-call
+ * data uses the capitals of every country as city names.)
+ */
+export const QA_COUNTRY_CODES: readonly string[] = [
+  "US", "CA", "MX", "BR", "AR", "CL", "PE", "CO", "GB", "IE", "FR", "DE", "IT", "ES", "PT", "NL", "BE", "CH", "AT", "SE",
+  "NO", "DK", "FI", "PL", "GR", "RU", "UA", "TR", "EG", "NG", "KE", "ZA", "MA", "CN", "JP", "KR", "IN", "TH", "AU", "NZ",
+];
+
+function build(codes?: readonly string[]): CountryFacts[] {
   const out: CountryFacts[] = [];
-  for (const c of Object.values(countries)) {
+  const entries = Object.entries(countries).filter(([code]) => !codes || codes.includes(code));
+  for (const [, c] of entries) {
     if ("partOf" in c && c.partOf) continue;
     const currency = currencies[c.currency[0] as keyof typeof currencies]?.name;
     const language = languages[c.languages[0] as keyof typeof languages]?.name;
@@ -32,3 +43,4 @@ function build(): CountryFacts[] {
 }
 
 export const COUNTRY_FACTS: readonly CountryFacts[] = build();
+export const QA_COUNTRY_FACTS: readonly CountryFacts[] = build(QA_COUNTRY_CODES);

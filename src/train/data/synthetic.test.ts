@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TASK_FAMILIES } from "../../eval/task-example.js";
-import { COUNTRY_FACTS } from "./facts.js";
+import { COUNTRY_FACTS, QA_COUNTRY_FACTS } from "./facts.js";
 import { generateConversations, SyntheticDataError, templateIndex, toTaskExample } from "./synthetic.js";
 import { SeededRandom } from "../../synth/seeded-random.js";
 
@@ -44,11 +44,19 @@ test("task examples: the prompt ends before the reply, answers are in the fixed 
     const ex = toTaskExample(conv);
     const last = ex.messages.at(-1)!;
     assert.ok(last.role === "user" || last.role === "tool", conv.id);
-    if (conv.family === "arithmetic") assert.match((ex.expected as { answer: string }).answer, /^\d+ [-+×] \d+ = \d+\.$/);
-    if (conv.family === "conversion") assert.match((ex.expected as { answer: string }).answer, /^\d+ [a-z]+ = \d+ [a-z]+\.$/);
+    const answer = (ex.expected as { answer?: string }).answer ?? "";
+    if (conv.family === "arithmetic") {
+      // The answer is the result of the operation on the two numbers in the question.
+      const [a, b] = (last.content as string).match(/\d+/g)!.map(Number) as [number, number];
+      assert.ok([a + b, a - b, b - a, a * b].includes(Number(answer.replace(/\.$/, ""))), `${last.content} → ${answer}`);
+      assert.match(answer, /^\d+\.$/);
+    }
+    if (conv.family === "conversion") assert.match(answer, /^\d+ [a-z]+\.$/);
+    if (conv.family === "facts") assert.ok(QA_COUNTRY_FACTS.some((c) => [c.capital, c.continent, `The ${c.currency}`, c.language].includes(answer.replace(/\.$/, ""))), answer);
     if (conv.family === "tool_call") assert.ok(ex.tools!.some((t) => t.function.name === (ex.expected as { tool: string }).tool));
     if (conv.family === "arithmetic" || conv.family === "facts" || conv.family === "conversion") assert.equal(ex.tools, undefined);
   }
   assert.ok(COUNTRY_FACTS.length > 200 && COUNTRY_FACTS.length <= 250);
+  assert.equal(QA_COUNTRY_FACTS.length, 40);
   assert.throws(() => generateConversations({ split: "train", count: 5, familyWeights: { arithmetic: -1 } }), SyntheticDataError);
 });

@@ -12,7 +12,7 @@ import type { ChatMessage, ToolDefinition } from "../../chat/types.js";
 import type { ExpectedReply, TaskExample, TaskFamily } from "../../eval/task-example.js";
 import { TASK_FAMILIES } from "../../eval/task-example.js";
 import { SeededRandom } from "../../synth/seeded-random.js";
-import { COUNTRY_FACTS, FACT_RELATIONS, type FactRelation } from "./facts.js";
+import { COUNTRY_FACTS, FACT_RELATIONS, QA_COUNTRY_FACTS, type FactRelation } from "./facts.js";
 import { randomToolRequest, randomToolResult, TOOL_NAMES, TOOL_REQUEST_TEMPLATES, TOOLS, type ToolName, type ToolRequest } from "./tools.js";
 
 /** "Today Date" of every rendered conversation, so the data (and the prompts at evaluation) never depend on the clock. */
@@ -56,11 +56,12 @@ const FACT_TEMPLATES: Readonly<Record<FactRelation, readonly string[]>> = {
   language: ["What language is spoken in {c}?", "What is the main language of {c}?", "Which language do people speak in {c}?", "Name the main language of {c}.", "What do people speak in {c}?", "Tell me the language of {c}.", "{c} speaks which language?"],
 };
 
+// Short answers: the fact itself, as a small model can learn to give it reliably.
 const FACT_ANSWERS: Readonly<Record<FactRelation, (c: (typeof COUNTRY_FACTS)[number]) => string>> = {
-  capital: (c) => `The capital of ${c.country} is ${c.capital}.`,
-  continent: (c) => `${c.country} is in ${c.continent}.`,
-  currency: (c) => `The currency of ${c.country} is the ${c.currency}.`,
-  language: (c) => `The main language of ${c.country} is ${c.language}.`,
+  capital: (c) => `${c.capital}.`,
+  continent: (c) => `${c.continent}.`,
+  currency: (c) => `The ${c.currency}.`,
+  language: (c) => `${c.language}.`,
 };
 
 /** [larger unit, smaller unit, how many smaller per larger] with singular and plural names. */
@@ -83,7 +84,7 @@ const CONVERSION_TEMPLATES = [
 const SYSTEM_PROMPTS = ["You are a helpful assistant.", "You are a concise assistant. Answer in one sentence.", "Answer the user's question."];
 
 export const DEFAULT_FAMILY_WEIGHTS: Readonly<Record<TaskFamily, number>> = {
-  arithmetic: 0.22, facts: 0.25, conversion: 0.13, tool_call: 0.18, tool_answer: 0.12, no_tool: 0.1,
+  arithmetic: 0.28, facts: 0.28, conversion: 0.14, tool_call: 0.15, tool_answer: 0.08, no_tool: 0.07,
 };
 
 /** FNV-1a: the split of an item must not depend on the generator's seed. */
@@ -112,29 +113,33 @@ const fill = (template: string, slots: Record<string, string>) => template.repla
 
 const pick = <T>(rng: SeededRandom, xs: readonly T[]): T => xs[rng.nextU32() % xs.length]!;
 
+/** Small operands (sums and differences of numbers up to 10, products up to 9 × 9): a universe of 209 items. */
 function randomArithmetic(rng: SeededRandom): QaItem {
   const r = rng.nextFloat();
-  if (r < 0.2) {
-    const a = 1 + (rng.nextU32() % 9);
-    const b = 1 + (rng.nextU32() % 9);
-    return { key: `mul:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.mul, slots: { a: `${a}`, b: `${b}` }, answer: `${a} × ${b} = ${a * b}.` };
+  if (r < 0.3) {
+    const a = 2 + (rng.nextU32() % 8);
+    const b = 2 + (rng.nextU32() % 8);
+    return { key: `mul:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.mul, slots: { a: `${a}`, b: `${b}` }, answer: `${a * b}.` };
   }
-  let a = rng.nextU32() % 100;
-  let b = rng.nextU32() % 100;
-  if (r < 0.6) return { key: `add:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.add, slots: { a: `${a}`, b: `${b}` }, answer: `${a} + ${b} = ${a + b}.` };
-  if (a < b) [a, b] = [b, a]; // no negative results
-  return { key: `sub:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.sub, slots: { a: `${a}`, b: `${b}` }, answer: `${a} - ${b} = ${a - b}.` };
+  if (r < 0.65) {
+    const a = 1 + (rng.nextU32() % 10);
+    const b = 1 + (rng.nextU32() % 10);
+    return { key: `add:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.add, slots: { a: `${a}`, b: `${b}` }, answer: `${a + b}.` };
+  }
+  const a = 2 + (rng.nextU32() % 9);
+  const b = 1 + (rng.nextU32() % (a - 1)); // no negative or zero results
+  return { key: `sub:${a}:${b}`, templates: ARITHMETIC_TEMPLATES.sub, slots: { a: `${a}`, b: `${b}` }, answer: `${a - b}.` };
 }
 
 function randomFact(rng: SeededRandom): QaItem {
-  const c = pick(rng, COUNTRY_FACTS);
+  const c = pick(rng, QA_COUNTRY_FACTS);
   const rel = pick(rng, FACT_RELATIONS);
   return { key: `${rel}:${c.country}`, templates: FACT_TEMPLATES[rel], slots: { c: c.country }, answer: FACT_ANSWERS[rel](c) };
 }
 
 function randomConversion(rng: SeededRandom): QaItem {
   const [big, small, factor] = pick(rng, UNIT_PAIRS);
-  const n = 1 + (rng.nextU32() % 20);
+  const n = 1 + (rng.nextU32() % 5);
   const name = (u: [string, string], k: number) => (k === 1 ? u[0] : u[1]);
   const down = rng.nextFloat() < 0.5;
   const [from, to, x, y] = down ? [big, small, n, n * factor] : [small, big, n * factor, n];
@@ -142,7 +147,7 @@ function randomConversion(rng: SeededRandom): QaItem {
     key: `conv:${from[1]}:${to[1]}:${x}`,
     templates: CONVERSION_TEMPLATES,
     slots: { n: `${x}`, A: name(from, x), B: to[1] },
-    answer: `${x} ${name(from, x)} = ${y} ${name(to, y)}.`,
+    answer: `${y} ${name(to, y)}.`,
   };
 }
 
@@ -153,9 +158,9 @@ function randomQa(rng: SeededRandom, family?: QaFamily): QaItem {
   return QA_FAMILIES[family ?? pick(rng, Object.keys(QA_FAMILIES) as QaFamily[])](rng);
 }
 
-/** 1–3 tools in random order, including `must` when given. */
+/** 1–2 tools in random order, including `must` when given (each schema costs ~100 tokens of context). */
 function offeredTools(rng: SeededRandom, must?: ToolName): ToolDefinition[] {
-  const n = 1 + (rng.nextU32() % 3);
+  const n = 1 + (rng.nextU32() % 2);
   const names = new Set<ToolName>(must ? [must] : []);
   while (names.size < n) names.add(pick(rng, TOOL_NAMES));
   const list = [...names];
