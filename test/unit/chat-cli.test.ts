@@ -127,9 +127,13 @@ describe("llama-ts chat", () => {
     c.child.stdin.end(); // end of input leaves
     assert.equal(await c.exited, 0);
 
-    const noModel = spawnSync(process.execPath, ["--import", "tsx", MAIN, "chat"], { encoding: "utf8" });
+    // Without -m the embedded default model answers; with it missing, the error says so.
+    const noModel = spawnSync(process.execPath, ["--import", "tsx", MAIN, "chat"], { encoding: "utf8", env: { ...process.env, LLAMA_TS_DEFAULT_MODEL: join(dir, "missing.gguf") } });
     assert.equal(noModel.status, 2);
-    assert.match(noModel.stderr, /^error: No model given\nhint: /);
+    assert.match(noModel.stderr, /^error: No model given, and the embedded default model is missing \(.*missing\.gguf\)\nhint: .*npm run train:default/);
+    const withDefault = spawnSync(process.execPath, ["--import", "tsx", MAIN, "chat", "--temp", "0", "-n", "16"], { encoding: "utf8", input: "What is 2 + 3?\n" });
+    assert.equal(withDefault.status, 0, withDefault.stderr);
+    assert.ok(withDefault.stdout.trim().length > 0, "the default model replied");
     const badPolicy = spawnSync(process.execPath, ["--import", "tsx", MAIN, "chat", "-m", model, "--context-policy", "nope"], { encoding: "utf8" });
     assert.equal(badPolicy.status, 2);
     assert.match(badPolicy.stderr, /--context-policy takes "error" or "drop-oldest"/);
