@@ -27,7 +27,7 @@ test("wrong replies score 0 %: other answers, no call, wrong tool, schema-invali
   const wrong: TaskAnswerer = async (messages, tools) => {
     const ex = find(messages);
     k++;
-    if ("answer" in ex.expected) return k % 2 ? "42." : { content: "", toolCalls: [{ name: tools?.[0]?.function.name ?? "x", arguments: "{}" }] };
+    if ("answer" in ex.expected) return k % 2 ? "Banana." : { content: "", toolCalls: [{ name: tools?.[0]?.function.name ?? "x", arguments: "{}" }] };
     const other = tools!.find((t) => t.function.name !== (ex.expected as { tool: string }).tool);
     if (k % 3 === 0 && other) return JSON.stringify({ name: other.function.name, parameters: ex.expected.arguments });
     if (k % 3 === 1) return JSON.stringify({ name: ex.expected.tool, parameters: {} }); // required arguments missing
