@@ -5,17 +5,12 @@ import { splitLlama3 } from "../../tokenizer/pretokenize-llama3.js";
 import { byteTokens, LLAMA31_SPECIAL_COUNT, validateTrainedVocab } from "./trained-vocab.js";
 import { trainBpe } from "./train-bpe.js";
 import { tokenizerFromVocab } from "./vocab-metadata.js";
+import { SeededRandom } from "../../synth/seeded-random.js";
 
-/** mulberry32: seeded, platform-independent. */
+/** Uniform in (0, 1), seeded (the synthesizer's generator). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.nextFloat();
 }
 
 /** Words from a few syllables, so many pairs tie and merged texts can be reached by two paths. */

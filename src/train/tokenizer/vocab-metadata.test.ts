@@ -6,22 +6,17 @@ import { buildLlama3VocabMetadata } from "../../synth/vocab-llama3.js";
 import { LLAMA31_CHAT_TEMPLATE } from "../../synth/llama31-chat-template.js";
 import { trainBpe } from "./train-bpe.js";
 import { trainedVocabMetadata, tokenizerFromVocab } from "./vocab-metadata.js";
+import { SeededRandom } from "../../synth/seeded-random.js";
 
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 const vocab = trainBpe([readme], { vocabSize: 2048 });
 const tk = tokenizerFromVocab(vocab);
 const base = vocab.tokens.length - 256;
 
-/** mulberry32: seeded, platform-independent. */
+/** Uniform in (0, 1), seeded (the synthesizer's generator). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.nextFloat();
 }
 
 test("the metadata has the real Llama 3.1 vocabulary's keys and value types", () => {
