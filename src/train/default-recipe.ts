@@ -26,11 +26,11 @@ export const DEFAULT_VOCAB_SIZE = 4096;
 
 /** The training config, relative to the work folder. Sized to train in about an hour on 2 cores. */
 export const DEFAULT_TRAIN_CONFIG = {
-  model: { nEmbd: 256, nLayer: 6, nHead: 4, nHeadKv: 2, nFf: 768, nCtx: 512, ropeFreqBase: 10000, normEps: 1e-5, tiedEmbeddings: true },
+  model: { nEmbd: 128, nLayer: 4, nHead: 4, nHeadKv: 2, nFf: 384, nCtx: 512, ropeFreqBase: 10000, normEps: 1e-5, tiedEmbeddings: true },
   data: { train: "train.ltds", validation: "validation.ltds", vocab: "vocab.json" },
-  training: { steps: 1400, batchSize: 4, seqLen: 512, gradAccum: 1, lr: 2e-3, minLr: 2e-4, warmupSteps: 100, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, gradClip: 1, initStd: 0.02, seed: 1 },
-  eval: { every: 200, batches: 8 },
-  checkpoint: { dir: "checkpoints", every: 100 },
+  training: { steps: 3000, batchSize: 4, seqLen: 512, gradAccum: 1, lr: 3e-3, minLr: 3e-4, warmupSteps: 100, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, gradClip: 1, initStd: 0.02, seed: 1 },
+  eval: { every: 500, batches: 8 },
+  checkpoint: { dir: "checkpoints", every: 250 },
   compute: { backend: "wasm", threads: 0 },
   export: {
     path: "llama-ts-default.gguf",

@@ -84,7 +84,7 @@ const CONVERSION_TEMPLATES = [
 const SYSTEM_PROMPTS = ["You are a helpful assistant.", "You are a concise assistant. Answer in one sentence.", "Answer the user's question."];
 
 export const DEFAULT_FAMILY_WEIGHTS: Readonly<Record<TaskFamily, number>> = {
-  arithmetic: 0.28, facts: 0.28, conversion: 0.14, tool_call: 0.15, tool_answer: 0.08, no_tool: 0.07,
+  arithmetic: 0.25, facts: 0.25, conversion: 0.12, tool_call: 0.18, tool_answer: 0.11, no_tool: 0.09,
 };
 
 /** FNV-1a: the split of an item must not depend on the generator's seed. */
@@ -185,8 +185,12 @@ function qaText(item: QaItem, split: DataSplit, rng: SeededRandom): string {
 function conversation(family: TaskFamily, split: DataSplit, rng: SeededRandom, n: number): { conv: Omit<SyntheticConversation, "id" | "split">; promptKey: string } {
   const messages: ChatMessage[] = [];
   if (rng.nextFloat() < 0.3) messages.push({ role: "system", content: pick(rng, SYSTEM_PROMPTS) });
-  // Training conversations sometimes open with an earlier exchange, so replies are also learned after history.
-  if (split === "train" && rng.nextFloat() < 0.2) {
+  // Training conversations often open with earlier exchanges: replies are learned after history
+  // too, and one rendered system block then carries several answers (a question-answer exchange
+  // is ~20 tokens; the block Llama 3.1's template puts before every conversation is ~30).
+  const qa = family === "arithmetic" || family === "facts" || family === "conversion";
+  const earlierTurns = split !== "train" ? 0 : qa ? (rng.nextFloat() < 0.25 ? 0 : 1 + (rng.nextU32() % 6)) : rng.nextFloat() < 0.2 ? 1 : 0;
+  for (let i = 0; i < earlierTurns; i++) {
     const earlier = randomQa(rng);
     messages.push({ role: "user", content: qaText(earlier, split, rng) }, { role: "assistant", content: earlier.answer });
   }
