@@ -29,11 +29,11 @@ if (first === "serve") run(["serve", ...rest]);
 else if (first !== undefined) run(["chat", "--temp", "0", "-n", "128"], `${[first, ...rest].join(" ")}\n`);
 else if (process.stdin.isTTY && process.stdout.isTTY) {
   console.error("llama.ts with its embedded default model (a small Llama trained by this project; see models/llama-ts-default.md).");
-  console.error("Try: What is 17 + 25? · What is the capital of Peru? · How many grams are in 3 kilograms?");
+  console.error("Try: What is 6 times 7? · What is the capital of Peru? · How many grams are in 3 kilograms?");
   run(["chat"]);
 } else {
   console.error("llama.ts embedded default model (models/llama-ts-default.gguf), greedy answers:");
-  for (const q of ["What is 17 + 25?", "What is the capital of Peru?", "How many grams are in 3 kilograms?"]) {
+  for (const q of ["What is 6 times 7?", "What is the capital of Peru?", "How many grams are in 3 kilograms?"]) {
     process.stdout.write(`> ${q}\n`);
     run(["chat", "--temp", "0", "-n", "64"], `${q}\n`);
   }
