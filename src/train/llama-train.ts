@@ -271,60 +271,64 @@ export class TrainableLlama {
     }
   }
 
-  private attentionForward(a: LayerActs): void {
+  /**
+   * Calls `fn` for every (sequence, query head) with the offsets of its slice in the (N, D)
+   * query-shaped arrays and in the (N, kvDim) key/value-shaped arrays (GQA: query head h reads
+   * KV head ⌊h / group⌋), and its T×T block of `probs`.
+   */
+  private forEachHead(probs: Vec, fn: (qOff: number, kvOff: number, headProbs: Vec) => void): void {
     const { nHead: H, nEmbd: D } = this.shape;
     const T = this.seqLen;
-    const hd = this.headDim;
-    const kvD = this.kvDim;
     const group = H / this.shape.nHeadKv;
-    const scale = 1 / Math.sqrt(hd);
     for (let b = 0; b < this.batch; b++) {
       for (let h = 0; h < H; h++) {
         const g = Math.floor(h / group);
-        const probs = a.probs.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
-        const q = a.q.subarray(b * T * D + h * hd);
-        const k = a.k.subarray(b * T * kvD + g * hd);
-        const v = a.v.subarray(b * T * kvD + g * hd);
-        this.compute.sgemm(false, true, T, T, hd, scale, q, D, k, kvD, 0, probs, T);
-        causalSoftmax(probs, T);
-        this.compute.sgemm(false, false, T, hd, T, 1, probs, T, v, kvD, 0, a.attnOut.subarray(b * T * D + h * hd), D);
+        fn(b * T * D + h * this.headDim, b * T * this.kvDim + g * this.headDim, probs.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T));
       }
     }
   }
 
-  /** From dAttn (∂loss/∂attnOut) to dQ, dK, dV (rotated coordinates). */
-  private attentionBackward(a: LayerActs): void {
-    const { nHead: H, nEmbd: D } = this.shape;
+  private attentionForward(a: LayerActs): void {
+    const D = this.shape.nEmbd;
     const T = this.seqLen;
     const hd = this.headDim;
     const kvD = this.kvDim;
-    const group = H / this.shape.nHeadKv;
+    const scale = 1 / Math.sqrt(hd);
+    this.forEachHead(a.probs, (qOff, kvOff, probs) => {
+      this.compute.sgemm(false, true, T, T, hd, scale, a.q.subarray(qOff), D, a.k.subarray(kvOff), kvD, 0, probs, T);
+      causalSoftmax(probs, T);
+      this.compute.sgemm(false, false, T, hd, T, 1, probs, T, a.v.subarray(kvOff), kvD, 0, a.attnOut.subarray(qOff), D);
+    });
+  }
+
+  /** From dAttn (∂loss/∂attnOut) to dQ, dK, dV (rotated coordinates). */
+  private attentionBackward(a: LayerActs): void {
+    const D = this.shape.nEmbd;
+    const T = this.seqLen;
+    const hd = this.headDim;
+    const kvD = this.kvDim;
     const scale = 1 / Math.sqrt(hd);
     const dP = this.dProbs;
     this.dK.fill(0);
     this.dV.fill(0);
-    for (let b = 0; b < this.batch; b++) {
-      for (let h = 0; h < H; h++) {
-        const g = Math.floor(h / group);
-        const probs = a.probs.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
-        const dO = this.dAttn.subarray(b * T * D + h * hd);
-        const q = a.q.subarray(b * T * D + h * hd);
-        const k = a.k.subarray(b * T * kvD + g * hd);
-        const v = a.v.subarray(b * T * kvD + g * hd);
-        this.compute.sgemm(false, true, T, T, hd, 1, dO, D, v, kvD, 0, dP, T);
-        this.compute.sgemm(true, false, T, hd, T, 1, probs, T, dO, D, 1, this.dV.subarray(b * T * kvD + g * hd), kvD);
-        // Softmax backward: dS = P ⊙ (dP − Σ_j P·dP), zero above the diagonal.
-        for (let i = 0; i < T; i++) {
-          const r = i * T;
-          let dot = 0;
-          for (let j = 0; j <= i; j++) dot += probs[r + j]! * dP[r + j]!;
-          for (let j = 0; j <= i; j++) dP[r + j] = probs[r + j]! * (dP[r + j]! - dot);
-          dP.fill(0, r + i + 1, r + T);
-        }
-        this.compute.sgemm(false, false, T, hd, T, scale, dP, T, k, kvD, 0, this.dQ.subarray(b * T * D + h * hd), D);
-        this.compute.sgemm(true, false, T, hd, T, scale, dP, T, q, D, 1, this.dK.subarray(b * T * kvD + g * hd), kvD);
+    this.forEachHead(a.probs, (qOff, kvOff, probs) => {
+      const dO = this.dAttn.subarray(qOff);
+      const q = a.q.subarray(qOff);
+      const k = a.k.subarray(kvOff);
+      const v = a.v.subarray(kvOff);
+      this.compute.sgemm(false, true, T, T, hd, 1, dO, D, v, kvD, 0, dP, T);
+      this.compute.sgemm(true, false, T, hd, T, 1, probs, T, dO, D, 1, this.dV.subarray(kvOff), kvD);
+      // Softmax backward: dS = P ⊙ (dP − Σ_j P·dP), zero above the diagonal.
+      for (let i = 0; i < T; i++) {
+        const r = i * T;
+        let dot = 0;
+        for (let j = 0; j <= i; j++) dot += probs[r + j]! * dP[r + j]!;
+        for (let j = 0; j <= i; j++) dP[r + j] = probs[r + j]! * (dP[r + j]! - dot);
+        dP.fill(0, r + i + 1, r + T);
       }
-    }
+      this.compute.sgemm(false, false, T, hd, T, scale, dP, T, k, kvD, 0, this.dQ.subarray(qOff), D);
+      this.compute.sgemm(true, false, T, hd, T, scale, dP, T, q, D, 1, this.dK.subarray(kvOff), kvD);
+    });
   }
 }
 
