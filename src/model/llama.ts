@@ -39,7 +39,7 @@ export class LlamaForward {
    */
   forwardMany(seqs: readonly SequenceInput[]): Float32Array[] {
     const { nVocab } = this.cfg;
-    const results = seqs.map((s) => {
+    const rowCounts = seqs.map((s) => {
       for (let i = 0; i < s.tokens.length; i++) {
         const t = s.tokens[i]!;
         if (!Number.isInteger(t) || t < 0 || t >= nVocab) throw new RangeError(`Token id ${t} is out of range for a vocabulary of ${nVocab}`);
@@ -50,9 +50,13 @@ export class LlamaForward {
       if (s.pos0 + s.tokens.length > s.cache.nCtx) {
         throw new RangeError(`Positions ${s.pos0}..${s.pos0 + s.tokens.length - 1} do not fit in a context of ${s.cache.nCtx}`);
       }
-      const nOut = s.wanted === "all" ? s.tokens.length : s.wanted === "last" && s.tokens.length > 0 ? 1 : 0;
-      return new Float32Array(nOut * nVocab);
+      return s.wanted === "all" ? s.tokens.length : s.wanted === "last" && s.tokens.length > 0 ? 1 : 0;
     });
+    // One buffer for all sequences' logits, in order, so a pass's output projection can write
+    // every sequence's rows in one product without a copy.
+    const all = new Float32Array(rowCounts.reduce((sum, n) => sum + n, 0) * nVocab);
+    let at = 0;
+    const results = rowCounts.map((n) => all.subarray(at * nVocab, (at += n) * nVocab));
     // Cut the sequences into chunks of at most MAX_BATCH tokens; a long prompt spans several chunks.
     let chunk: Segment[] = [];
     let chunkTokens = 0;
@@ -136,19 +140,40 @@ export class LlamaForward {
       k.matmul(h, L.ffnDown, gate, n);
       k.add(x, h, n * nEmbd);
     }
-    // Only the rows whose logits are wanted go through the (large) output projection.
+    // Only the rows whose logits are wanted go through the (large) output projection, all
+    // sequences' rows in one product so each weight block is read once per step, not per sequence.
+    const outRows: { logits: Float32Array; from: number; rows: number }[] = [];
     let off = 0;
     for (const s of segments) {
       // Embeddings read the normalized final hidden state (llama.cpp's t_embd, "result_norm").
       if (s.hidden) k.rmsNorm(s.hidden, x.subarray(off * nEmbd, (off + s.n) * nEmbd), w.outputNorm, s.n, nEmbd, cfg.normEps);
       if (s.logits) {
         const rows = s.logits.length / cfg.nVocab;
-        const tail = x.subarray((off + s.n - rows) * nEmbd, (off + s.n) * nEmbd);
-        const normed = new Float32Array(rows * nEmbd);
-        k.rmsNorm(normed, tail, w.outputNorm, rows, nEmbd, cfg.normEps);
-        k.matmul(s.logits, w.output, normed, rows);
+        outRows.push({ logits: s.logits, from: off + s.n - rows, rows });
       }
       off += s.n;
+    }
+    if (outRows.length === 0) return;
+    const nOut = outRows.reduce((sum, o) => sum + o.rows, 0);
+    const normed = new Float32Array(nOut * nEmbd);
+    let outRow = 0;
+    for (const o of outRows) {
+      normed.set(x.subarray(o.from * nEmbd, (o.from + o.rows) * nEmbd), outRow * nEmbd);
+      outRow += o.rows;
+    }
+    k.rmsNorm(normed, normed, w.outputNorm, nOut, nEmbd, cfg.normEps);
+    const first = outRows[0]!.logits;
+    const contiguous = outRows.every((o, i) => i === 0 || (o.logits.buffer === first.buffer && o.logits.byteOffset === outRows[i - 1]!.logits.byteOffset + outRows[i - 1]!.logits.byteLength));
+    if (contiguous) {
+      k.matmul(new Float32Array(first.buffer, first.byteOffset, nOut * cfg.nVocab), w.output, normed, nOut);
+      return;
+    }
+    const logits = new Float32Array(nOut * cfg.nVocab);
+    k.matmul(logits, w.output, normed, nOut);
+    outRow = 0;
+    for (const o of outRows) {
+      o.logits.set(logits.subarray(outRow * cfg.nVocab, (outRow + o.rows) * cfg.nVocab));
+      outRow += o.rows;
     }
   }
 }

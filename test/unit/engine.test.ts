@@ -76,6 +76,21 @@ describe("forward pass", () => {
     assert.equal(maxDiff(nb!, model.logits([...b, 43])[0]!), 0);
   });
 
+  test("a decode step of many sequences shares one output projection and matches each alone", () => {
+    // Nine sequences (two four-token tiles and a leftover row in the output product), one of
+    // which wants no logits, at different positions.
+    const prompts = Array.from({ length: 9 }, (_, i) => [1, 10 + i, 20 + 2 * i, ...Array(i % 3).fill(7)]);
+    const ctxs = prompts.map(() => model.createContext({ nCtx: 32 }));
+    model.forwardPass.forwardMany(prompts.map((p, i) => ({ cache: ctxs[i]!.cache, tokens: p, pos0: 0, wanted: "none" })));
+    const out = model.forwardPass.forwardMany(
+      prompts.map((p, i) => ({ cache: ctxs[i]!.cache, tokens: [30 + i], pos0: p.length, wanted: i === 4 ? "none" : "last" })),
+    );
+    prompts.forEach((p, i) => {
+      if (i === 4) return assert.equal(out[i]!.length, 0);
+      assert.equal(maxDiff(out[i]!, model.logits([...p, 30 + i])[0]!), 0, `sequence ${i}`);
+    });
+  });
+
   test("token ids outside the vocabulary are rejected", () => {
     assert.throws(() => model.logits([1, model.config.nVocab]), /out of range/);
   });
