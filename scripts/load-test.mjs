@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Load test for `llama-ts serve`: 1, 4, 16 and 32 concurrent streaming chat clients (by default)
 // against a server on loopback → aggregate tokens/s, p50/p99 time to first token, and a check
-// that no stream is dropped or garbled (each stream's tokens must equal a solo greedy run of its
-// prompt). Loopback only, bounded in requests and time; it starts and stops its own server
+// that no stream is dropped or garbled (each stream's text, or with --logprobs each token's bytes,
+// must equal a solo greedy run of its prompt). Loopback only, bounded in requests and time; it starts and stops its own server
 // unless --url points at one already running on this machine.
 //
 //   node scripts/load-test.mjs -m .cache/small.gguf [--levels 1,4,16,32] [--max-tokens 16] [--rounds 1]
-//        [--prompts 4] [--parallel 32] [--ctx-size 512] [--max-seconds 900] [--url http://127.0.0.1:8080]
+//        [--logprobs] [--prompts 4] [--parallel 32] [--ctx-size 512] [--max-seconds 900] [--url http://127.0.0.1:8080]
 // LLAMA_TS_KERNELS=js|wasm-simd|wasm-simd-threads picks the server's compute backend.
 //
 // Writes a JSON report to .cache/load-test-<time>.json and prints a table.
@@ -28,6 +28,9 @@ const { values: opt } = parseArgs({
     "ctx-size": { type: "string", default: "512" },
     "max-seconds": { type: "string", default: "900" },
     rounds: { type: "string", default: "1" },
+    // Token-level comparison through logprobs; it also makes the server compute a log-softmax over
+    // the vocabulary for every token, which most clients never ask for.
+    logprobs: { type: "boolean", default: false },
   },
 });
 
@@ -81,17 +84,20 @@ const model = (await (await fetch(`${base}/v1/models`)).json()).data[0].id;
 // ---- one streaming client -------------------------------------------------------------------
 const prompts = Array.from({ length: nPrompts }, (_, i) => `Tell me a story about the number ${i + 1}.`);
 
-/** Streams one chat completion; returns its token bytes, TTFT and whether the stream was well formed. */
+/**
+ * Streams one chat completion; returns what identifies its output (the text, or each token's bytes
+ * with --logprobs), its token count, TTFT and whether the stream was well formed.
+ */
 async function client(promptIndex) {
   const started = performance.now();
-  const out = { prompt: promptIndex, tokens: [], ttftMs: NaN, ms: 0, ok: false, problem: "" };
+  const out = { prompt: promptIndex, tokens: [], text: "", count: 0, ttftMs: NaN, ms: 0, ok: false, problem: "" };
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { ...out, problem: "time budget exhausted" };
   try {
     const res = await fetch(`${base}/v1/chat/completions`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ model, messages: [{ role: "user", content: prompts[promptIndex] }], max_tokens: maxTokens, temperature: 0, ignore_eos: true, logprobs: true, stream: true }),
+      body: JSON.stringify({ model, messages: [{ role: "user", content: prompts[promptIndex] }], max_tokens: maxTokens, temperature: 0, ignore_eos: true, logprobs: opt.logprobs, stream: true, stream_options: { include_usage: true } }),
       signal: AbortSignal.timeout(remaining),
     });
     if (!res.ok) return { ...out, problem: `HTTP ${res.status}: ${await res.text()}` };
@@ -116,10 +122,15 @@ async function client(promptIndex) {
         }
         const chunk = JSON.parse(data);
         if (chunk.error) throw new Error(chunk.error.message);
+        if (chunk.usage) out.count = chunk.usage.completion_tokens;
         const c = chunk.choices[0];
         for (const e of c?.logprobs?.content ?? []) {
           if (Number.isNaN(out.ttftMs)) out.ttftMs = performance.now() - started;
           out.tokens.push(e.bytes.join(","));
+        }
+        if (c?.delta?.content) {
+          if (Number.isNaN(out.ttftMs)) out.ttftMs = performance.now() - started;
+          out.text += c.delta.content;
         }
         if (c?.finish_reason) finish = c.finish_reason;
       }
@@ -127,12 +138,16 @@ async function client(promptIndex) {
     out.ms = performance.now() - started;
     if (!done) return { ...out, problem: "stream ended without [DONE]" };
     if (finish !== "length") return { ...out, problem: `finish_reason ${finish}` };
-    if (out.tokens.length !== maxTokens) return { ...out, problem: `${out.tokens.length} tokens instead of ${maxTokens}` };
+    if (opt.logprobs && out.tokens.length !== maxTokens) return { ...out, problem: `${out.tokens.length} tokens with logprobs instead of ${maxTokens}` };
+    if (out.count !== maxTokens) return { ...out, problem: `usage says ${out.count} tokens instead of ${maxTokens}` };
     return { ...out, ok: true };
   } catch (err) {
     return { ...out, ms: performance.now() - started, problem: String(err.message ?? err) };
   }
 }
+
+/** What must be equal between a stream and the solo run of its prompt. */
+const signature = (r) => (opt.logprobs ? r.tokens.join("|") : r.text);
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -145,7 +160,7 @@ const reference = [];
 for (let p = 0; p < nPrompts; p++) {
   const r = await client(p);
   if (!r.ok) fail(`reference run for prompt ${p} failed: ${r.problem}`);
-  reference.push(r.tokens);
+  reference.push(signature(r));
 }
 // Levels run in rounds (1, 4, 16, 32, then again …) so that load from elsewhere on the machine
 // spreads over all levels; each level reports the median aggregate over its rounds.
@@ -157,7 +172,7 @@ for (let round = 0; round < rounds; round++) {
     const runs = await Promise.all(Array.from({ length: level }, (_, i) => client(i % nPrompts)));
     const wall = performance.now() - t0;
     runsByLevel.get(level).push({ runs, wall });
-    const tokens = runs.reduce((s, r) => s + r.tokens.length, 0);
+    const tokens = runs.reduce((s, r) => s + r.count, 0);
     console.error(`round ${round + 1}, ${level} clients: ${(tokens / (wall / 1000)).toFixed(2)} tok/s aggregate, ${runs.filter((r) => !r.ok).length} dropped`);
   }
 }
@@ -166,19 +181,20 @@ const results = [];
 for (const [level, rs] of runsByLevel) {
   if (rs.length === 0) continue;
   const all = rs.flatMap((r) => r.runs);
-  const rates = rs.map((r) => r.runs.reduce((s, x) => s + x.tokens.length, 0) / (r.wall / 1000));
+  const rates = rs.map((r) => r.runs.reduce((s, x) => s + x.count, 0) / (r.wall / 1000));
   const ttft = all.filter((r) => !Number.isNaN(r.ttftMs)).map((r) => r.ttftMs);
   results.push({
     clients: level,
     rounds: rs.length,
-    tokens: all.reduce((s, r) => s + r.tokens.length, 0),
+    tokens: all.reduce((s, r) => s + r.count, 0),
     wallSeconds: rs.reduce((s, r) => s + r.wall, 0) / 1000,
     aggregateTokensPerSecond: quantile(rates, 0.5),
     aggregateTokensPerSecondRounds: rates,
     ttftP50Ms: quantile(ttft, 0.5),
     ttftP99Ms: quantile(ttft, 0.99),
     dropped: all.filter((r) => !r.ok).length,
-    garbled: all.filter((r) => r.ok && r.tokens.join("|") !== reference[r.prompt].join("|")).length,
+    garbled: all.filter((r) => r.ok && signature(r) !== reference[r.prompt]).length,
+    garbledExamples: all.filter((r) => r.ok && signature(r) !== reference[r.prompt]).slice(0, 3).map((r) => ({ prompt: r.prompt, got: signature(r), want: reference[r.prompt] })),
     problems: [...new Set(all.filter((r) => !r.ok).map((r) => r.problem))],
   });
 }
@@ -190,6 +206,7 @@ const report = {
   date: new Date().toISOString(),
   model: opt.model ?? model,
   maxTokens,
+  logprobs: opt.logprobs,
   parallel,
   ctxSize,
   results,
