@@ -96,6 +96,7 @@ describe("llama-ts", () => {
     ["bad --tokens", ["logits", "-m", "__MODEL__", "--tokens", "1,x"], /--tokens must be/],
     ["a token id out of range", ["logits", "-m", "__MODEL__", "--tokens", "999999"], /out of range/],
     ["context overflow", ["run", "-m", "__MODEL__", "-p", "hello", "-n", "100", "-c", "16"], /context holds 16/],
+    ["bench --parallel 1", ["bench", "-m", "__MODEL__", "--parallel", "1"], /--parallel takes an integer/],
   ];
   for (const [what, args, pattern] of errors) {
     test(`${what} is one clear error line plus a hint and a non-zero exit`, async () => {
@@ -107,6 +108,17 @@ describe("llama-ts", () => {
       assert.match(r.stderr, /^error: .*\n(.*\n)?hint: /m);
     });
   }
+
+  test("bench --json reports speeds and, with --parallel, the aggregate of sequences decoding together", () => {
+    const r = cli("bench", "-m", model, "-p", "8", "-n", "6", "-r", "1", "-t", "1", "--parallel", "3", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    for (const key of ["pp_tok_s", "tg_tok_s", "tg_parallel_tok_s", "batching_gain", "load_s", "ttft_s", "peak_rss_mb"]) {
+      assert.ok(Number.isFinite(j[key]) && j[key] > 0, `${key}: ${j[key]}`);
+    }
+    assert.ok(Math.abs(j.batching_gain - j.tg_parallel_tok_s / j.tg_tok_s) < 0.01);
+    assert.match(r.stderr, /llama\.ts 3 sequences run 1: [\d.]+ tok\/s aggregate/);
+  });
 
   test("synth never leaves a partial file and keeps an existing one without --force", async () => {
     const before = await readFile(model);

@@ -3,6 +3,9 @@
 // the same threads, batch and context, flash attention off. Both follow one procedure:
 //   load → ttft: a 1-token prompt (BOS), greedy → tg: the rest of that n-token generation
 //   → pp: a p-token prompt of fixed pseudo-random ids, evaluated into an empty context
+//   → with --parallel N: N sequences, each started from its own token, decode n tokens together
+//     (llama.ts: one forwardMany per step, as the server's scheduler runs; llama.cpp: N sequences
+//     of one context evaluated concurrently, which node-llama-cpp batches into one decode)
 // pp and tg repeat `reps` times; each side reports its best and its mean.
 
 export interface BenchArgs {
@@ -12,6 +15,8 @@ export interface BenchArgs {
   threads: number;
   reps: number;
   kernels?: string;
+  /** Sequences decoding together in the batched generation test (absent or 1: no such test). */
+  parallel?: number;
 }
 
 export interface SideResult {
@@ -22,6 +27,8 @@ export interface SideResult {
   peak_rss_mb: number;
   pp_mean_tok_s: number;
   tg_mean_tok_s: number;
+  /** Aggregate tokens/s of `parallel` sequences decoding together (N·n tokens over the wall time). */
+  tg_parallel_tok_s?: number;
   backend: string;
 }
 
@@ -40,6 +47,7 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 interface Runs {
   pp: number[];
   tg: number[];
+  par: number[];
 }
 
 function summarize(backend: string, load: number, ttft: number, runs: Runs): SideResult {
@@ -53,6 +61,7 @@ function summarize(backend: string, load: number, ttft: number, runs: Runs): Sid
     peak_rss_mb: peakRssMb(),
     pp_mean_tok_s: mean(runs.pp),
     tg_mean_tok_s: mean(runs.tg),
+    ...(runs.par.length > 0 && { tg_parallel_tok_s: best(runs.par) }),
     backend,
   };
 }
@@ -70,7 +79,7 @@ export async function benchOurs(a: BenchArgs, log: (s: string) => void): Promise
   try {
     const ctx = model.createContext({ nCtx: Math.max(a.prompt, a.gen + 1) + 16 });
     const first = [model.tokenizer.bos ?? 0];
-    const runs: Runs = { pp: [], tg: [] };
+    const runs: Runs = { pp: [], tg: [], par: [] };
     let ttft = 0;
     for (let r = 0; r < a.reps; r++) {
       ctx.clear();
@@ -89,6 +98,21 @@ export async function benchOurs(a: BenchArgs, log: (s: string) => void): Promise
       ctx.prefill(tokens);
       runs.pp.push((a.prompt * 1000) / (now() - t));
       log(`llama.ts pp run ${r + 1}: ${runs.pp[r]!.toFixed(2)} tok/s`);
+    }
+    if (a.parallel && a.parallel > 1) {
+      const { KvCache } = await import("../../model/kv-cache.js");
+      const n = a.parallel;
+      const caches = Array.from({ length: n }, () => new KvCache(model.config, a.gen + 16, "f16", model.kernels.allocateKv?.bind(model.kernels)));
+      for (let r = 0; r < a.reps; r++) {
+        let next = promptTokens(n, model.config.nVocab);
+        const t = now();
+        for (let pos = 0; pos < a.gen; pos++) {
+          const logits = model.forwardPass.forwardMany(caches.map((cache, i) => ({ cache, tokens: [next[i]!], pos0: pos, wanted: "last" as const })));
+          next = logits.map(argmax);
+        }
+        runs.par.push((n * a.gen * 1000) / (now() - t));
+        log(`llama.ts ${n} sequences run ${r + 1}: ${runs.par[r]!.toFixed(2)} tok/s aggregate`);
+      }
     }
     const build = (model.kernels as { build?: string }).build;
     return summarize(build ? `${model.kernels.name}, ${build}` : model.kernels.name, load, ttft, runs);
@@ -113,7 +137,7 @@ export async function benchLlamaCpp(a: BenchArgs, log: (s: string) => void): Pro
   try {
     const seq = ctx.getSequence();
     const bos = model.tokens.bos ?? 0;
-    const runs: Runs = { pp: [], tg: [] };
+    const runs: Runs = { pp: [], tg: [], par: [] };
     let ttft = 0;
     for (let r = 0; r < a.reps; r++) {
       await seq.clearHistory();
@@ -135,12 +159,39 @@ export async function benchLlamaCpp(a: BenchArgs, log: (s: string) => void): Pro
       runs.pp.push((a.prompt * 1000) / (now() - t));
       log(`llama.cpp pp run ${r + 1}: ${runs.pp[r]!.toFixed(2)} tok/s`);
     }
+    if (a.parallel && a.parallel > 1) {
+      const n = a.parallel;
+      const ctxN = await model.createContext({ contextSize: n * (a.gen + 16), sequences: n, threads, batchSize: 512, flashAttention: false });
+      try {
+        const seqs = Array.from({ length: n }, () => ctxN.getSequence());
+        const first = promptTokens(n, await vocabSize(a.model));
+        for (let r = 0; r < a.reps; r++) {
+          for (const s of seqs) await s.clearHistory();
+          const t = now();
+          await Promise.all(seqs.map(async (s, i) => {
+            let count = 0;
+            for await (const _ of s.evaluate([first[i] as never], { temperature: 0 })) if (++count >= a.gen) break;
+          }));
+          runs.par.push((n * a.gen * 1000) / (now() - t));
+          log(`llama.cpp ${n} sequences run ${r + 1}: ${runs.par[r]!.toFixed(2)} tok/s aggregate`);
+        }
+      } finally {
+        await ctxN.dispose();
+      }
+    }
     return summarize("llama.cpp (node-llama-cpp 3.21.1, CPU)", load, ttft, runs);
   } finally {
     await ctx.dispose();
     await model.dispose();
     await llama.dispose();
   }
+}
+
+/** Greedy choice: the first index of the largest logit. */
+function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  return best;
 }
 
 /** The file's vocabulary size, read with our own GGUF reader (node-llama-cpp does not expose it). */

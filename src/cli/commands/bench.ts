@@ -20,6 +20,7 @@ interface BenchOpts {
   kernels?: string;
   json?: boolean;
   vsLlamaCpp?: boolean;
+  parallel?: number;
   side?: "ours" | "llama.cpp";
 }
 
@@ -33,6 +34,7 @@ export function registerBench(program: Command): void {
     .option("-t, --threads <n>", "compute threads (default: one per core)", intOption("--threads", 1, 1024))
     .option("-r, --repetitions <n>", "runs of each test; the best is reported", intOption("-r", 1, 100), 3)
     .addOption(new Option("--kernels <name>", "compute backend for llama.ts").choices(KERNEL_NAMES))
+    .option("--parallel <n>", "also measure n sequences generating together (aggregate tok/s, what a server's continuous batching runs)", intOption("--parallel", 2, 256))
     .option("--json", "print one JSON object instead of a table")
     .option("--vs-llama-cpp", "also run llama.cpp (node-llama-cpp 3.21.1) on the same file and print the ratios")
     .addOption(new Option("--side <side>").choices(["ours", "llama.cpp"]).hideHelp())
@@ -47,6 +49,7 @@ export function registerBench(program: Command): void {
         threads: opts.threads ?? defaultThreads(),
         reps: opts.repetitions,
         ...(opts.kernels && { kernels: opts.kernels }),
+        ...(opts.parallel && { parallel: opts.parallel }),
       };
       const log = (s: string) => process.stderr.write(`${s}\n`);
       if (opts.side) {
@@ -66,6 +69,7 @@ export function registerBench(program: Command): void {
 function runSide(side: "ours" | "llama.cpp", a: BenchArgs): Promise<SideResult> {
   const argv = [...process.execArgv, process.argv[1]!, "bench", "--side", side, "-m", a.model, "-p", String(a.prompt), "-n", String(a.gen), "-t", String(a.threads), "-r", String(a.reps)];
   if (a.kernels) argv.push("--kernels", a.kernels);
+  if (a.parallel) argv.push("--parallel", String(a.parallel));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -87,23 +91,33 @@ function runSide(side: "ours" | "llama.cpp", a: BenchArgs): Promise<SideResult> 
 
 function pick(r: SideResult) {
   const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
-  return { pp_tok_s: round(r.pp_tok_s, 2), tg_tok_s: round(r.tg_tok_s, 2), load_s: round(r.load_s, 3), ttft_s: round(r.ttft_s, 3), peak_rss_mb: Math.round(r.peak_rss_mb) };
+  return {
+    pp_tok_s: round(r.pp_tok_s, 2),
+    tg_tok_s: round(r.tg_tok_s, 2),
+    ...(r.tg_parallel_tok_s !== undefined && { tg_parallel_tok_s: round(r.tg_parallel_tok_s, 2), batching_gain: round(r.tg_parallel_tok_s / r.tg_tok_s, 3) }),
+    load_s: round(r.load_s, 3),
+    ttft_s: round(r.ttft_s, 3),
+    peak_rss_mb: Math.round(r.peak_rss_mb),
+  };
 }
 
 /** ours ÷ llama.cpp: above 1 is better for pp and tg, below 1 is better for the others. */
 function ratios(a: SideResult, b: SideResult) {
   const q = (x: number, y: number) => Math.round((x / y) * 1000) / 1000;
-  return { pp: q(a.pp_tok_s, b.pp_tok_s), tg: q(a.tg_tok_s, b.tg_tok_s), load: q(a.load_s, b.load_s), ttft: q(a.ttft_s, b.ttft_s), peak_rss: q(a.peak_rss_mb, b.peak_rss_mb) };
+  const par = a.tg_parallel_tok_s !== undefined && b.tg_parallel_tok_s !== undefined ? { tg_parallel: q(a.tg_parallel_tok_s, b.tg_parallel_tok_s) } : {};
+  return { pp: q(a.pp_tok_s, b.pp_tok_s), tg: q(a.tg_tok_s, b.tg_tok_s), ...par, load: q(a.load_s, b.load_s), ttft: q(a.ttft_s, b.ttft_s), peak_rss: q(a.peak_rss_mb, b.peak_rss_mb) };
 }
 
 function table(a: BenchArgs, fileBytes: number, ours: SideResult, ref: SideResult | undefined): string {
-  const cols = ["", `pp${a.prompt} tok/s`, `tg${a.gen} tok/s`, "load s", "first token s", "peak RSS MiB"];
-  const row = (name: string, r: SideResult) => [name, r.pp_tok_s.toFixed(2), r.tg_tok_s.toFixed(2), r.load_s.toFixed(2), r.ttft_s.toFixed(3), r.peak_rss_mb.toFixed(0)];
+  const par = a.parallel !== undefined;
+  const cols = ["", `pp${a.prompt} tok/s`, `tg${a.gen} tok/s`, ...(par ? [`${a.parallel}×tg${a.gen} tok/s`, "batching gain"] : []), "load s", "first token s", "peak RSS MiB"];
+  const parCells = (r: SideResult) => (par ? [r.tg_parallel_tok_s!.toFixed(2), `${(r.tg_parallel_tok_s! / r.tg_tok_s).toFixed(2)}×`] : []);
+  const row = (name: string, r: SideResult) => [name, r.pp_tok_s.toFixed(2), r.tg_tok_s.toFixed(2), ...parCells(r), r.load_s.toFixed(2), r.ttft_s.toFixed(3), r.peak_rss_mb.toFixed(0)];
   const rows = [row(`llama.ts (${ours.backend})`, ours)];
   if (ref) {
     rows.push(row("llama.cpp", ref));
     const q = ratios(ours, ref);
-    rows.push(["ratio (llama.ts / llama.cpp)", q.pp.toFixed(2), q.tg.toFixed(2), q.load.toFixed(2), q.ttft.toFixed(2), q.peak_rss.toFixed(2)]);
+    rows.push(["ratio (llama.ts / llama.cpp)", q.pp.toFixed(2), q.tg.toFixed(2), ...(par ? [q.tg_parallel!.toFixed(2), ""] : []), q.load.toFixed(2), q.ttft.toFixed(2), q.peak_rss.toFixed(2)]);
   }
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
