@@ -67,7 +67,13 @@ export const Q8_0: i32 = 4;
   return v128.load32_lane(p + 3 * stride, v, 3);
 }
 
-/** fr(s + d·i) per lane for lanes 0, 1 (lo) and 2, 3 (hi): the reference's per-block step. */
+/**
+ * fr(s + d·i) per lane for lanes 0, 1 (lo) and 2, 3 (hi): the reference's per-block step, in f64
+ * with one rounding to f32. The relaxed build does the same step as one f32x4.relaxed_madd: the
+ * build is used only where that multiply-add is fused (kernel-module.ts checks), and then it is
+ * exact, as i (|i| < 2^24 for these block types) converts to f32 without rounding and d·i is
+ * rounded once with the sum.
+ */
 @inline function chainLo(s: v128, d: v128, i: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(s, f64x2.mul(f64x2.promote_low_f32x4(d), f64x2.convert_low_i32x4_s(i)))));
 }
@@ -147,6 +153,7 @@ export const Q8_0: i32 = 4;
   const aux = a + (<usize>nb << 2);
   let q = a + qsOff;
   let p = w;
+  let sf = f32x4.splat(0);
   let s01 = f64x2.splat(0);
   let s23 = f64x2.splat(0);
   let mins = f32x4.splat(0);
@@ -164,11 +171,14 @@ export const Q8_0: i32 = 4;
     let isum = hsum4(v128.load(scratch), v128.load(scratch, 16), v128.load(scratch, 32), v128.load(scratch, 48));
     if (kind == Q4_0) isum = i32x4.sub(isum, i32x4.splat(8 * load<i32>(aux + (<usize>b << 2))));
     const d = f32x4.mul(f16x4(gather16(p, rowBytes)), f32x4.splat(load<f32>(a + (<usize>b << 2))));
-    s01 = chainLo(s01, d, isum);
-    s23 = chainHi(s23, d, isum);
+    if (RELAXED != 0) sf = f32x4.relaxed_madd(d, f32x4.convert_i32x4_s(isum), sf);
+    else {
+      s01 = chainLo(s01, d, isum);
+      s23 = chainHi(s23, d, isum);
+    }
     if (hasMin(kind)) mins = f32x4.add(mins, f32x4.mul(f16x4(gather16(p + 2, rowBytes)), f32x4.splat(load<f32>(aux + (<usize>b << 2)))));
   }
-  const r = chainResult(s01, s23);
+  const r = RELAXED != 0 ? sf : chainResult(s01, s23);
   v128.store(out, hasMin(kind) ? f32x4.add(r, mins) : r);
 }
 
@@ -179,6 +189,7 @@ export const Q8_0: i32 = 4;
 @inline export function gemm4(kind: i32, p: usize, a: usize, stride: usize, nb: i32, qsOff: i32, out: usize, rows: usize, scratch: usize): void {
   const aux = a + (<usize>nb << 2);
   let q = a + qsOff;
+  let sf = f32x4.splat(0);
   let s01 = f64x2.splat(0);
   let s23 = f64x2.splat(0);
   let mins = f32x4.splat(0);
@@ -210,11 +221,14 @@ export const Q8_0: i32 = 4;
     const bo = <usize>b << 2;
     if (kind == Q4_0) isum = i32x4.sub(isum, i32x4.shl(gather32(aux + bo, stride), 3));
     const d = f32x4.mul(f32x4.splat(f16(load<u16>(p))), gather32(a + bo, stride));
-    s01 = chainLo(s01, d, isum);
-    s23 = chainHi(s23, d, isum);
+    if (RELAXED != 0) sf = f32x4.relaxed_madd(d, f32x4.convert_i32x4_s(isum), sf);
+    else {
+      s01 = chainLo(s01, d, isum);
+      s23 = chainHi(s23, d, isum);
+    }
     if (hasMin(kind)) mins = f32x4.add(mins, f32x4.mul(f32x4.splat(f16(load<u16>(p, 2))), gather32(aux + bo, stride)));
   }
-  let r = chainResult(s01, s23);
+  let r = RELAXED != 0 ? sf : chainResult(s01, s23);
   if (hasMin(kind)) r = f32x4.add(r, mins);
   const o = rows << 2;
   store<f32>(out, f32x4.extract_lane(r, 0));

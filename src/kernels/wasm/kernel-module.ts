@@ -33,6 +33,39 @@ const RELAXED_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 0, 253, 17, 65, 0, 253, 17, 253, 146, 2, 11,
 ]);
 
+/**
+ * A module whose f() returns lane 0 of f32x4.relaxed_madd(a, a, c) for a = 1 + 2^-12 and
+ * c = -(1 + 2^-11): 2^-24 when the multiply-add is fused (one rounding), 0 when the product is
+ * rounded first. The relaxed build's block sums rely on the fused result (see legacy-tiles.ts).
+ */
+function maddProbe(): Uint8Array {
+  const v128Const = (bits: number) => {
+    const b = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) new DataView(b.buffer).setUint32(4 * i, bits, true);
+    return [0xfd, 0x0c, ...b];
+  };
+  // locals: none; a, a, c; f32x4.relaxed_madd (0xfd 0x105); f32x4.extract_lane 0; end
+  const body = [0, ...v128Const(0x3f800800), ...v128Const(0x3f800800), ...v128Const(0xbf801000), 0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b];
+  return Uint8Array.from([
+    0, 97, 115, 109, 1, 0, 0, 0,
+    1, 5, 1, 0x60, 0, 1, 0x7d, // type: () -> f32
+    3, 2, 1, 0, // one function of type 0
+    7, 5, 1, 1, 102, 0, 0, // export "f"
+    10, body.length + 2, 1, body.length, ...body,
+  ]);
+}
+
+/** Whether f32x4.relaxed_madd is fused here (probe module above); false where it cannot run. */
+export function relaxedMaddFused(): boolean {
+  try {
+    const api = requireWasm();
+    const f = (new api.Instance(new api.Module(maddProbe()), {}).exports as { f(): number }).f;
+    return f() === 2 ** -24;
+  } catch {
+    return false;
+  }
+}
+
 export function simdSupported(): boolean {
   return wasmApi !== undefined && wasmApi.validate(SIMD_PROBE);
 }
@@ -49,14 +82,15 @@ export function sharedMemorySupported(): boolean {
 
 /**
  * Whether relaxed SIMD can be used. Node 20 (V8 11.3) has it behind --experimental-wasm-relaxed-simd,
- * which takes effect for modules compiled after it is set; browsers ship it enabled.
+ * which takes effect for modules compiled after it is set; browsers ship it enabled. The relaxed
+ * build is exact only where f32x4.relaxed_madd is fused (x86 with FMA3, ARM), so that is checked too.
  * LLAMA_TS_RELAXED_SIMD=0 turns it off (the plain SIMD128 kernels give the same results).
  */
 export async function relaxedSimdSupported(): Promise<boolean> {
   if (!wasmApi) return false;
   const env = (globalThis as { process?: { env?: Record<string, string | undefined>; versions?: { node?: string } } }).process;
   if (env?.env?.LLAMA_TS_RELAXED_SIMD === "0") return false;
-  if (wasmApi.validate(RELAXED_PROBE)) return true;
+  if (wasmApi.validate(RELAXED_PROBE)) return relaxedMaddFused();
   if (env?.versions?.node) {
     try {
       (await import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
@@ -64,7 +98,7 @@ export async function relaxedSimdSupported(): Promise<boolean> {
       return false;
     }
   }
-  return wasmApi.validate(RELAXED_PROBE);
+  return wasmApi.validate(RELAXED_PROBE) && relaxedMaddFused();
 }
 
 let compiled: Promise<WasmModule> | undefined;
