@@ -162,19 +162,14 @@ export class LlamaForward {
       outRow += o.rows;
     }
     k.rmsNorm(normed, normed, w.outputNorm, nOut, nEmbd, cfg.normEps);
+    // forwardMany lays every sequence's logits out in one buffer in segment order, so this pass's
+    // rows are one contiguous span of it.
     const first = outRows[0]!.logits;
-    const contiguous = outRows.every((o, i) => i === 0 || (o.logits.buffer === first.buffer && o.logits.byteOffset === outRows[i - 1]!.logits.byteOffset + outRows[i - 1]!.logits.byteLength));
-    if (contiguous) {
-      k.matmul(new Float32Array(first.buffer, first.byteOffset, nOut * cfg.nVocab), w.output, normed, nOut);
-      return;
+    const last = outRows[outRows.length - 1]!.logits;
+    if (last.buffer !== first.buffer || last.byteOffset + last.byteLength !== first.byteOffset + nOut * cfg.nVocab * 4) {
+      throw new Error("Internal error: the logits rows of a pass are not one contiguous span");
     }
-    const logits = new Float32Array(nOut * cfg.nVocab);
-    k.matmul(logits, w.output, normed, nOut);
-    outRow = 0;
-    for (const o of outRows) {
-      o.logits.set(logits.subarray(outRow * cfg.nVocab, (outRow + o.rows) * cfg.nVocab));
-      outRow += o.rows;
-    }
+    k.matmul(new Float32Array(first.buffer, first.byteOffset, nOut * cfg.nVocab), w.output, normed, nOut);
   }
 }
 
